@@ -6,6 +6,7 @@ the function environment set as Lambda would set it, and the models bound.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 
 import boto3
@@ -15,6 +16,12 @@ from moto import mock_aws
 from local.resources import LocalResources, create_resources
 
 TEST_ID_HASH_KEY = "test-only-id-hash-key-0123456789abcdef"
+
+# Powertools reads these when census.observability is first imported, which
+# may happen while tests are collected, before any fixture runs.
+os.environ.setdefault("POWERTOOLS_SERVICE_NAME", "census")
+os.environ.setdefault("POWERTOOLS_METRICS_NAMESPACE", "CensusOccupancy")
+os.environ.setdefault("POWERTOOLS_TRACE_DISABLED", "1")
 
 
 @pytest.fixture

@@ -1,0 +1,106 @@
+"""The HTTP side every API function shares: the resolver, the caller, error bodies.
+
+Every error a client sees is built here, from a `CensusError`, so a status
+code is chosen in one place and a message never carries data the caller may
+not see.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Any
+
+from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response, content_types
+from aws_lambda_powertools.event_handler.exceptions import NotFoundError
+from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
+
+from census.errors import CensusError, InvalidBody, NotFound
+from census.messages import message, pick_language
+from census.observability import logger
+
+
+@dataclass(frozen=True)
+class Caller:
+    """The signed-in identity, from the claims the JWT authorizer checked."""
+
+    sub: str
+    phone: str | None
+    phone_verified: bool
+    groups: frozenset[str]
+
+    @property
+    def is_admin(self) -> bool:
+        return "admin" in self.groups
+
+
+def _parse_groups(raw: Any) -> frozenset[str]:
+    # API Gateway passes list claims of an ID token as a string such as "[admin census]".
+    if isinstance(raw, list):
+        return frozenset(str(group) for group in raw)
+    if isinstance(raw, str) and raw:
+        return frozenset(part for part in raw.strip("[]").replace(",", " ").split() if part)
+    return frozenset()
+
+
+def current_caller(app: APIGatewayHttpResolver) -> Caller:
+    claims = app.current_event.request_context.authorizer.jwt_claim or {}
+    verified = str(claims.get("phone_number_verified", "")).lower() == "true"
+    return Caller(
+        sub=str(claims.get("sub", "")),
+        phone=claims.get("phone_number"),
+        phone_verified=verified,
+        groups=_parse_groups(claims.get("cognito:groups")),
+    )
+
+
+def language_of(app: APIGatewayHttpResolver) -> str:
+    return pick_language(app.current_event.headers.get("accept-language"))
+
+
+def request_id_of(app: APIGatewayHttpResolver) -> str:
+    return app.current_event.request_context.request_id or ""
+
+
+def error_response(app: APIGatewayHttpResolver, error: CensusError) -> Response:
+    body: dict[str, Any] = {
+        "code": error.code,
+        "message": message(error.code, language_of(app), **error.params),
+        "request_id": request_id_of(app),
+    }
+    details = error.details()
+    if details:
+        body["details"] = details
+    headers = {"Content-Language": language_of(app)}
+    return Response(
+        status_code=error.status,
+        content_type=content_types.APPLICATION_JSON,
+        body=json.dumps({"error": body}, ensure_ascii=False, default=str),
+        headers=headers,
+    )
+
+
+def create_resolver() -> APIGatewayHttpResolver:
+    """Return a resolver that validates bodies with pydantic and maps every error to its JSON body."""
+    app = APIGatewayHttpResolver(enable_validation=True)
+
+    @app.exception_handler(CensusError)
+    def _census_error(error: CensusError) -> Response:
+        log = logger.warning if error.status < 500 else logger.error
+        log("request rejected", error_code=error.code, status=error.status)
+        return error_response(app, error)
+
+    @app.exception_handler(RequestValidationError)
+    def _invalid_body(error: RequestValidationError) -> Response:
+        problems = error.errors()
+        first = problems[0] if problems else {}
+        location = [str(part) for part in first.get("loc", ()) if part != "body"]
+        field = ".".join(location) or "body"
+        logger.warning("request body invalid", field=field, problem=first.get("type"))
+        return error_response(app, InvalidBody(field=field, problem=first.get("type", "invalid")))
+
+    @app.not_found
+    def _not_found(_: NotFoundError) -> Response:
+        return error_response(app, NotFound())
+
+    return app

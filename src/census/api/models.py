@@ -1,0 +1,56 @@
+"""Request and response bodies of the API. The OpenAPI document is generated from these."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class _Body(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+
+class VerifyRequest(_Body):
+    name: str = Field(min_length=1, max_length=64, description="Name as on the ID card")
+    id_number: str = Field(min_length=1, max_length=32, description="18-character national ID number")
+
+
+class Profile(BaseModel):
+    person_id: str
+    name: str
+    role: str = Field(description="enumerator or supervisor")
+    areas: list[str] = Field(description="12-digit area codes the person is responsible for")
+    active_from: date
+    active_to: date
+    supervisor_id: str | None = None
+
+
+class QueryRequest(_Body):
+    meter_number: str = Field(
+        min_length=1,
+        max_length=64,
+        description="As printed under the barcode; spaces and full-width digits are accepted",
+    )
+
+
+class MeterCode(BaseModel):
+    meter_number: str
+    utility: str
+    code: str
+    reason: str
+    as_of: date | None
+    tags: list[str]
+
+
+class QueryResponse(BaseModel):
+    meter_number: str
+    utility: str
+    area_code: str
+    code: str = Field(
+        description="GREEN, YELLOW, RED or UNKNOWN; for a home with several meters, the combined code"
+    )
+    reason: str
+    as_of: date | None = Field(description="The latest day of consumption data the code is based on")
+    tags: list[str]
+    meters: list[MeterCode] = Field(description="Each meter of the household, when it has more than one")
