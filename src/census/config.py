@@ -56,6 +56,16 @@ class Tables:
 
 
 @dataclass(frozen=True)
+class Limits:
+    """Query and verification limits; the defaults are the census rules."""
+
+    person_homes: int = 200
+    home_people: int = 10
+    meter_daily: int = 20
+    verification_failures: int = 5
+
+
+@dataclass(frozen=True)
 class Settings:
     tables: Tables
     bucket: str
@@ -66,6 +76,10 @@ class Settings:
     service_end: date | None
     history_retention_days: int
     audit_retention_days: int
+    limits: Limits
+    audit_queue_url: str
+    # Seconds a retried request with the same Idempotency-Key gets the first answer.
+    idempotency_ttl_seconds: int
 
     @classmethod
     def from_env(cls) -> Settings:
@@ -87,9 +101,20 @@ class Settings:
             service_end=_date("SERVICE_WINDOW_END"),
             history_retention_days=_int("HISTORY_RETENTION_DAYS", 90),
             audit_retention_days=_int("AUDIT_RETENTION_DAYS", 1095),
+            limits=Limits(
+                person_homes=_int("LIMIT_PERSON_HOMES", 200),
+                home_people=_int("LIMIT_HOME_PEOPLE", 10),
+                meter_daily=_int("LIMIT_METER_DAILY", 20),
+                verification_failures=_int("LIMIT_VERIFICATION_FAILURES", 5),
+            ),
+            audit_queue_url=_require("AUDIT_QUEUE_URL"),
+            idempotency_ttl_seconds=_int("IDEMPOTENCY_TTL_SECONDS", 86_400),
         )
         if settings.window_days < 30 or settings.window_days > 120:
             raise ConfigError(f"WINDOW_DAYS={settings.window_days} must lie between 30 and 120 days")
+        if settings.service_start and settings.service_end and settings.service_start > settings.service_end:
+            start, end = settings.service_start, settings.service_end
+            raise ConfigError(f"SERVICE_WINDOW_START={start} is after SERVICE_WINDOW_END={end}")
         return settings
 
 

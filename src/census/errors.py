@@ -112,6 +112,12 @@ class IdempotencyKeyReused(CensusError):
     code, status = "IDEMPOTENCY_KEY_REUSED", 422
 
 
+class RequestInProgress(CensusError):
+    """A request with the same Idempotency-Key is still running."""
+
+    code, status = "REQUEST_IN_PROGRESS", 409
+
+
 class NotSupervisor(CensusError):
     code, status = "NOT_SUPERVISOR", 403
 

@@ -248,6 +248,10 @@ _TEXTS: dict[str, dict[str, tuple[str, ...]]] = {
             "This Idempotency-Key was already used for a different request. Use a new key for a new request.",
         ),
     },
+    "REQUEST_IN_PROGRESS": {
+        ZH_CN: ("同一请求正在处理中，请稍候几秒再查看结果。",),
+        EN: ("The same request is still being processed. Wait a few seconds and try again.",),
+    },
     "NOT_SUPERVISOR": {
         ZH_CN: ("此功能仅限普查指导员使用。",),
         EN: ("Only census supervisors can use this function.",),

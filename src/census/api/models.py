@@ -26,6 +26,11 @@ class Profile(BaseModel):
     supervisor_id: str | None = None
 
 
+class MeResponse(Profile):
+    quota: Quota
+    service_window: ServiceWindow
+
+
 class QueryRequest(_Body):
     meter_number: str = Field(
         min_length=1,
@@ -43,7 +48,21 @@ class MeterCode(BaseModel):
     tags: list[str]
 
 
+class Quota(BaseModel):
+    limit: int = Field(description="Distinct homes the person may query")
+    used: int
+    left: int
+
+
+class ServiceWindow(BaseModel):
+    start: date | None = Field(description="First Beijing date the tool may be used; null if open")
+    end: date | None = Field(description="Last Beijing date the tool may be used; null if open")
+
+
 class QueryResponse(BaseModel):
+    query_id: str = Field(
+        description="Request id of the first answer; a retry with the same Idempotency-Key returns it"
+    )
     meter_number: str
     utility: str
     area_code: str
@@ -54,3 +73,5 @@ class QueryResponse(BaseModel):
     as_of: date | None = Field(description="The latest day of consumption data the code is based on")
     tags: list[str]
     meters: list[MeterCode] = Field(description="Each meter of the household, when it has more than one")
+    first_query: bool = Field(description="True when this query took a unit of the person's quota")
+    quota: Quota

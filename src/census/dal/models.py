@@ -7,6 +7,7 @@ start (and again in tests, whose tables have other names).
 
 from __future__ import annotations
 
+import importlib
 import os
 
 from pynamodb.attributes import (
@@ -148,8 +149,18 @@ def register(model: type[Model], table_attribute: str) -> None:
     _TABLE_OF_MODEL[model] = table_attribute
 
 
+# Modules that define further models and register them on import.
+_MODEL_MODULES = ("census.dal.quota", "census.dal.audit", "census.dal.history")
+
+
 def configure(tables: Tables) -> None:
     """Bind every model to its table name and to the endpoint and region of the environment."""
+    for module in _MODEL_MODULES:
+        try:
+            importlib.import_module(module)
+        except ModuleNotFoundError as error:
+            if error.name != module:
+                raise
     host = os.environ.get("AWS_ENDPOINT_URL_DYNAMODB") or os.environ.get("AWS_ENDPOINT_URL") or None
     region = os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION") or "cn-north-1"
     for model, attribute in _TABLE_OF_MODEL.items():
