@@ -75,7 +75,9 @@ def _create_table(dynamodb: Any, name: str, properties: dict[str, Any]) -> None:
         )
 
 
-def create_resources(session: Any, *, stack: str = "census-local", template_path: Path = TEMPLATE) -> LocalResources:
+def create_resources(
+    session: Any, *, stack: str = "census-local", template_path: Path = TEMPLATE
+) -> LocalResources:
     """Create the template's tables, bucket, queues and user pool with `session`'s clients."""
     template = load_template(template_path)
     region = session.region_name
@@ -148,7 +150,9 @@ def _function_environment(
         elif "Sub" in value and "-data-" in value["Sub"]:
             env[name] = resources.bucket
         else:
-            raise ValueError(f"template variable {name} has a value the local service cannot resolve: {value}")
+            raise ValueError(
+                f"template variable {name} has a value the local service cannot resolve: {value}"
+            )
     # Locally the hash key comes straight from the environment, not from SSM.
     env.pop("ID_HASH_KEY_PARAMETER", None)
     return env
