@@ -22,7 +22,7 @@ def _write(record: SQSRecord) -> None:
         logger.info("audit event already written", event_id=event.event_id)
 
 
-@logger.inject_lambda_context
+@logger.inject_lambda_context(clear_state=True)
 @tracer.capture_lambda_handler
 @metrics.log_metrics
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:

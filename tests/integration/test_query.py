@@ -1,0 +1,205 @@
+"""POST /v1/queries against moto resources built from template.yaml, on seeded partitions."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+
+import numpy as np
+import pytest
+
+from census.dal import quota
+from census.domain.beijing import beijing_date
+from census.services.roster_import import import_roster
+from tests.conftest import TEST_ID_HASH_KEY
+from tests.helpers import call, claims_for, http_event, load_function, make_id_number, roster_csv
+from tests.integration import seed
+
+FIRST_DAY = date(2026, 9, 1)
+DAYS = 56
+GREEN = seed.electricity_number(1)
+RED = seed.electricity_number(2)
+UNKNOWN = seed.electricity_number(3)
+BUSINESS = seed.electricity_number(4)
+REMOVED = seed.electricity_number(5)
+OUTSIDE = seed.electricity_number(6)
+SECOND_OF_HOME = seed.electricity_number(7)
+UNPUBLISHED = seed.electricity_number(8)
+
+PEOPLE = [
+    {"person_id": "S001", "name": "王建国", "phone": "13800000001", "role": "supervisor",
+     "id_number": make_id_number(sequence="011"), "area_codes": "430102000000"},
+    {"person_id": "E001", "name": "李小红", "phone": "13800000002", "role": "enumerator", "supervisor_id": "S001",
+     "id_number": make_id_number(sequence="022"), "area_codes": "430102001001"},
+]  # fmt: skip
+
+
+@pytest.fixture
+def world(aws):
+    import_roster(
+        roster_csv(PEOPLE), source="r.csv", hash_key=TEST_ID_HASH_KEY.encode(), now=datetime.now(UTC)
+    )
+    verify = load_function("verify")
+    person = PEOPLE[1]
+    event = http_event(
+        "POST", "/v1/verify", claims=claims_for("sub-e1", "+8613800000002"),
+        body={"name": person["name"], "id_number": person["id_number"]},
+    )  # fmt: skip
+    assert call(verify, event)[0] == 200
+
+    rng = np.random.default_rng(7)
+    occupied = np.array([seed.occupied_hours(rng) for _ in range(DAYS)])
+    empty = np.zeros((DAYS, 24))
+    sparse = np.full((DAYS, 24), np.nan)
+    sparse[-3:] = occupied[-3:]
+    seed.write(
+        seed.meter(GREEN, 0, household="HH-1"),
+        seed.meter(RED, 1),
+        seed.meter(UNKNOWN, 2),
+        seed.meter(BUSINESS, 3, customer_type="business"),
+        seed.meter(REMOVED, 4, status="removed"),
+        seed.meter(OUTSIDE, 5, area="430102002001"),
+        seed.meter(SECOND_OF_HOME, 6, household="HH-1"),
+        seed.meter(UNPUBLISHED, 0, area="430102001001").__class__(
+            UNPUBLISHED, utility="electricity", household_id="HH-9", area_code="430102001001", county="430199",
+            customer_type="residential", status="in_service", slot=0, updated_at=seed.NOW, upload_key="seed",
+        ),
+    )  # fmt: skip
+    seed.publish_days(
+        "430102", FIRST_DAY, DAYS,
+        {0: occupied, 1: empty, 2: sparse, 3: occupied, 4: occupied, 5: occupied, 6: empty},
+    )  # fmt: skip
+    return load_function("query")
+
+
+def _query(app, number, *, sub="sub-e1", phone="+8613800000002", headers=None):
+    event = http_event("POST", "/v1/queries", claims=claims_for(sub, phone), body={"meter_number": number},
+                       headers=headers)  # fmt: skip
+    return call(app, event)
+
+
+def test_query_occupied_home_is_green(world):
+    status, body = _query(world, GREEN)
+    assert status == 200
+    assert body["code"] == "GREEN"
+    assert body["as_of"] == "2026-10-26"
+    assert body["first_query"] is True
+    assert body["quota"] == {"limit": 200, "used": 1, "left": 199}
+
+
+def test_query_reports_each_meter_of_household(world):
+    status, body = _query(world, SECOND_OF_HOME)
+    assert status == 200
+    codes = {item["meter_number"]: item["code"] for item in body["meters"]}
+    assert codes == {SECOND_OF_HOME: "RED", GREEN: "GREEN"}
+    assert body["code"] == "GREEN"
+
+
+def test_query_empty_home_is_red(world):
+    status, body = _query(world, RED)
+    assert status == 200
+    assert body["code"] == "RED"
+
+
+def test_query_sparse_data_is_unknown_and_free(world):
+    status, body = _query(world, UNKNOWN)
+    assert status == 200
+    assert body["code"] == "UNKNOWN"
+    assert body["first_query"] is False
+    assert body["quota"]["used"] == 0
+
+
+def test_query_returns_no_consumption_figures(world):
+    status, body = _query(world, GREEN)
+    text = str(body)
+    assert status == 200
+    assert "kwh" not in text.lower()
+    assert set(body) == {"query_id", "meter_number", "utility", "area_code", "code", "reason", "as_of", "tags",
+                         "meters", "first_query", "quota"}  # fmt: skip
+
+
+def test_query_accepts_spaces_and_full_width(world):
+    typed = " ".join(GREEN[i : i + 4] for i in range(0, 22, 4)).translate(
+        str.maketrans("0123456789", "０１２３４５６７８９")
+    )
+    status, body = _query(world, typed)
+    assert status == 200
+    assert body["meter_number"] == GREEN
+
+
+@pytest.mark.parametrize(
+    ("number", "status", "code"),
+    [
+        ("12345", 400, "INVALID_METER_NUMBER"),
+        ("1234500000000000000099", 404, "METER_NOT_FOUND"),
+        (OUTSIDE, 403, "METER_OUTSIDE_AREA"),
+        (BUSINESS, 422, "METER_NOT_RESIDENTIAL"),
+        (REMOVED, 422, "METER_NOT_IN_SERVICE"),
+        (UNPUBLISHED, 422, "NO_CONSUMPTION_DATA"),
+    ],
+)
+def test_query_errors_cost_nothing(world, number, status, code):
+    got_status, body = _query(world, number)
+    assert got_status == status
+    assert body["error"]["code"] == code
+    assert quota.person_homes_used("E001") == 0
+
+
+def test_malformed_number_names_problem(world):
+    status, body = _query(world, "12345")
+    assert status == 400
+    assert body["error"]["details"]["problem"] == "length"
+    assert body["error"]["details"]["length"] == 5
+
+
+def test_gas_check_digit_error(world):
+    good = seed.gas_number(42)
+    bad = good[:-1] + str((int(good[-1]) + 1) % 10)
+    status, body = _query(world, bad)
+    assert status == 400
+    assert body["error"]["details"]["problem"] == "check_digit"
+
+
+def test_query_before_verification_rejected(world):
+    status, body = _query(world, GREEN, sub="sub-unknown")
+    assert status == 403
+    assert body["error"]["code"] == "NOT_VERIFIED"
+
+
+def test_requery_same_home_is_free(world):
+    _query(world, GREEN)
+    status, body = _query(world, SECOND_OF_HOME)
+    assert status == 200
+    assert body["first_query"] is False
+    assert body["quota"]["used"] == 1
+
+
+def test_idempotent_retry_returns_first_answer_uncharged(world):
+    headers = {"idempotency-key": "scan-0001"}
+    first_status, first = _query(world, GREEN, headers=headers)
+    second_status, second = _query(world, GREEN, headers=headers)
+    assert first_status == 200
+    assert second_status == 200
+    assert second == first
+    assert quota.meter_queries_on(GREEN, beijing_date(datetime.now(UTC))) == 1
+    assert quota.person_homes_used("E001") == 1
+
+
+def test_idempotent_retry_not_counted_toward_meter_daily(world):
+    headers = {"idempotency-key": "scan-0002"}
+    for _ in range(3):
+        _query(world, RED, headers=headers)
+    assert quota.meter_queries_on(RED, beijing_date(datetime.now(UTC))) == 1
+
+
+def test_idempotency_key_reused_for_other_meter(world):
+    headers = {"idempotency-key": "scan-0003"}
+    _query(world, GREEN, headers=headers)
+    status, body = _query(world, RED, headers=headers)
+    assert status == 422
+    assert body["error"]["code"] == "IDEMPOTENCY_KEY_REUSED"
+
+
+def test_idempotency_key_too_long_rejected(world):
+    status, body = _query(world, GREEN, headers={"idempotency-key": "k" * 129})
+    assert status == 400
+    assert body["error"]["details"]["field"] == "Idempotency-Key"
