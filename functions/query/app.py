@@ -1,6 +1,5 @@
 """POST /v1/queries: the occupancy code of the home behind a meter."""
 
-from datetime import UTC, datetime
 from typing import Annotated, Any
 
 import boto3
@@ -18,7 +17,7 @@ from aws_lambda_powertools.utilities.idempotency.exceptions import (
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from botocore.config import Config
 
-from census import config
+from census import clock, config
 from census.api.http import create_resolver, current_caller, request_id_of
 from census.api.models import MeterCode, QueryRequest, QueryResponse, Quota
 from census.dal import models, quota
@@ -51,7 +50,7 @@ MAX_IDEMPOTENCY_KEY = 128
 
 def _answer(*, person: RosterPerson, meter_number: str, query_id: str) -> dict[str, Any]:
     """Compute the code, take the quota units and return the response body."""
-    now = datetime.now(UTC)
+    now = clock.now()
     query.require_service_window(now, settings.service_start, settings.service_end)
     identity.require_active(person, beijing_date(now))
 
@@ -148,7 +147,7 @@ def post_query(
 
 def _audit(actor: str, meter_number: str, outcome: str, request_id: str, *, replay: bool = False) -> None:
     event = AuditEvent.create(
-        now=datetime.now(UTC),
+        now=clock.now(),
         action=QUERY,
         actor=actor,
         outcome=outcome,

@@ -1,6 +1,6 @@
 """POST /v1/verify and GET /v1/me: real-name verification and the caller's profile."""
 
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Annotated, Any
 
 import boto3
@@ -8,7 +8,7 @@ from aws_lambda_powertools.event_handler.openapi.params import Body
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from census import config
+from census import clock, config
 from census.api.http import Caller, create_resolver, current_caller, request_id_of
 from census.api.models import MeResponse, Profile, Quota, ServiceWindow, VerifyRequest
 from census.dal import models, quota
@@ -72,7 +72,7 @@ def _verify(caller: Caller, body: VerifyRequest, now: datetime) -> RosterPerson:
 @tracer.capture_method
 def verify(body: Annotated[VerifyRequest, Body()]) -> Profile:
     caller = current_caller(app)
-    now = datetime.now(UTC)
+    now = clock.now()
     logger.info("verification requested")
     try:
         person = _verify(caller, body, now)
