@@ -203,3 +203,32 @@ def test_idempotency_key_too_long_rejected(world):
     status, body = _query(world, GREEN, headers={"idempotency-key": "k" * 129})
     assert status == 400
     assert body["error"]["details"]["field"] == "Idempotency-Key"
+
+
+@pytest.mark.parametrize(("start", "end"), [("2026-11-02", ""), ("", "2026-10-31")])
+def test_query_outside_service_window_rejected(world, monkeypatch, start, end):
+    from census import clock, config
+
+    monkeypatch.setenv("SERVICE_WINDOW_START", start)
+    monkeypatch.setenv("SERVICE_WINDOW_END", end)
+    config.settings.cache_clear()
+    app = load_function("query")
+    monkeypatch.setattr(clock, "now", lambda: datetime(2026, 11, 1, 3, 0, tzinfo=UTC))
+    status, body = _query(app, GREEN)
+    assert status == 403
+    assert body["error"]["code"] == "OUTSIDE_SERVICE_WINDOW"
+    assert quota.person_homes_used("E001") == 0
+
+
+def test_query_on_last_window_day_in_beijing_passes(world, monkeypatch):
+    from census import clock, config
+
+    monkeypatch.setenv("SERVICE_WINDOW_END", "2026-11-01")
+    config.settings.cache_clear()
+    app = load_function("query")
+    monkeypatch.setattr(clock, "now", lambda: datetime(2026, 11, 1, 15, 59, 59, tzinfo=UTC))
+    assert _query(app, GREEN)[0] == 200
+    monkeypatch.setattr(clock, "now", lambda: datetime(2026, 11, 1, 16, 0, 0, tzinfo=UTC))
+    status, body = _query(app, GREEN)
+    assert status == 403
+    assert body["error"]["code"] == "OUTSIDE_SERVICE_WINDOW"
