@@ -113,5 +113,7 @@ def roster_csv(rows: list[dict[str, str]]) -> bytes:
             row.get("active_from", "2012-01-01"),
             row.get("active_to", "2030-12-31"),
         ]
-        lines.append(",".join(f'"{value}"' if ";" in value or "," in value else value for value in values) + "\n")
+        lines.append(
+            ",".join(f'"{value}"' if ";" in value or "," in value else value for value in values) + "\n"
+        )
     return "".join(lines).encode("utf-8")

@@ -170,7 +170,9 @@ def test_me_after_verification_shows_profile(verify_app):
 def test_me_after_roster_phone_change_is_not_verified(verify_app, aws):
     _verify(verify_app, "+8613800000002", "李小红", ENUMERATOR_ID)
     changed = [dict(ROSTER[0]), dict(ROSTER[1], phone="13800000099")]
-    import_roster(roster_csv(changed), source="r2.csv", hash_key=TEST_ID_HASH_KEY.encode(), now=datetime.now(UTC))
+    import_roster(
+        roster_csv(changed), source="r2.csv", hash_key=TEST_ID_HASH_KEY.encode(), now=datetime.now(UTC)
+    )
     status, body = call(verify_app, http_event("GET", "/v1/me", claims=claims_for("sub-1", "+8613800000002")))
     assert status == 403
     assert body["error"]["code"] == "NOT_VERIFIED"

@@ -1,0 +1,49 @@
+"""Workdays and rest days of the official Chinese calendar.
+
+The State Council moves working days onto weekends around public holidays
+(2026: Sunday 20 September and Saturday 10 October are working days, National
+Day week is off). The `chinesecalendar` package records those decisions year
+by year. A year it does not cover raises `CalendarNotCoveredError`, because a
+guess from weekdays alone would tag the swapped days wrongly.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from functools import lru_cache
+
+import chinese_calendar
+
+WORKDAY = "workday"
+REST_DAY = "rest_day"
+
+
+class CalendarNotCoveredError(LookupError):
+    """The installed chinesecalendar package has no holiday data for a year."""
+
+    def __init__(self, day: date, first_year: int, last_year: int) -> None:
+        super().__init__(
+            f"chinesecalendar {chinese_calendar.__version__} covers {first_year}-{last_year}, "
+            f"not {day.isoformat()}; upgrade the chinesecalendar package to a release with {day.year}"
+        )
+        self.day = day
+
+
+@lru_cache(maxsize=1)
+def covered_years() -> tuple[int, int]:
+    """Return the first and last year that the installed chinesecalendar covers."""
+    years = [day.year for day in chinese_calendar.holidays]
+    return min(years), max(years)
+
+
+def check_covered(day: date) -> None:
+    first, last = covered_years()
+    if not first <= day.year <= last:
+        raise CalendarNotCoveredError(day, first, last)
+
+
+@lru_cache(maxsize=4096)
+def day_kind(day: date) -> str:
+    """Return WORKDAY or REST_DAY for a date, with swapped working weekends."""
+    check_covered(day)
+    return WORKDAY if chinese_calendar.is_workday(day) else REST_DAY

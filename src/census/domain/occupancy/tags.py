@@ -1,0 +1,65 @@
+"""Tags for GREEN and YELLOW homes: which kinds of day, and which hours, to visit."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+import numpy as np
+
+from census.domain.occupancy.calendar import REST_DAY, WORKDAY, day_kind
+from census.domain.occupancy.config import TagRules
+from census.domain.occupancy.daily_use import MISSING, USED, DayJudgement
+
+WORKDAY_USE = "workday_use"
+REST_DAY_USE = "rest_day_use"
+HOME_HOURS_PREFIX = "home_hours_"
+
+
+def day_kinds(first_day: date, n: int) -> np.ndarray:
+    """Return a boolean array, True where the day is an official workday."""
+    return np.array([day_kind(first_day + timedelta(days=i)) == WORKDAY for i in range(n)], dtype=bool)
+
+
+def usage_tags(judgement: DayJudgement, workdays: np.ndarray, rules: TagRules) -> list[str]:
+    """Tag each kind of day on which the home is usually in use in the tag window."""
+    state = judgement.state[-rules.tag_window_days :]
+    kinds = workdays[-rules.tag_window_days :]
+    tags = []
+    for name, mask in ((WORKDAY_USE, kinds), (REST_DAY_USE, ~kinds)):
+        with_data = int(np.count_nonzero(mask & (state != MISSING)))
+        used = int(np.count_nonzero(mask & (state == USED)))
+        if with_data and used >= rules.usual_use_share * with_data:
+            tags.append(name)
+    return tags
+
+
+def home_hours_tags(judgement: DayJudgement, workdays: np.ndarray, rules: TagRules) -> list[str]:
+    """Suggest, per kind of day, the visiting window in which presence was most frequent.
+
+    Presence frequency of an hour is the share of used days of that kind, among
+    those where the hour was observed, on which the hour showed presence. The
+    window of `home_hours_length` hours with the highest mean frequency inside
+    the visiting hours wins; the earliest wins a tie.
+    """
+    if judgement.presence is None or judgement.observed is None:
+        return []
+    used = judgement.state == USED
+    length = rules.home_hours_length
+    tags = []
+    for kind, mask in ((WORKDAY, workdays), (REST_DAY, ~workdays)):
+        days = used & mask & judgement.observed.any(axis=1)
+        if np.count_nonzero(days) < rules.home_hours_min_days:
+            continue
+        observed = judgement.observed[days].sum(axis=0)
+        present = judgement.presence[days].sum(axis=0)
+        frequency = np.divide(present, observed, out=np.zeros(24), where=observed > 0)
+        best_start, best_score = -1, -1.0
+        for start in range(rules.visit_first_hour, rules.visit_end_hour - length + 1):
+            if np.any(observed[start : start + length] == 0):
+                continue
+            score = float(frequency[start : start + length].mean())
+            if score > best_score:
+                best_start, best_score = start, score
+        if best_start >= 0 and best_score >= rules.home_hours_min_share:
+            tags.append(f"{HOME_HOURS_PREFIX}{kind}:{best_start:02d}-{best_start + length:02d}")
+    return tags
