@@ -183,3 +183,15 @@ def test_roster_stores_no_clear_id_number(verify_app):
     stored = str(person.attribute_values)
     assert ENUMERATOR_ID not in stored
     assert len(person.id_hash) == 64
+
+
+def test_unexpected_failure_gets_internal_error_body(verify_app, monkeypatch):
+    def broken(caller):
+        raise RuntimeError("table unreachable")
+
+    monkeypatch.setattr(verify_app.identity, "resolve_person", broken)
+    status, body = call(verify_app, http_event("GET", "/v1/me", claims=claims_for("sub-1", "+8613800000002")))
+    assert status == 500
+    assert body["error"]["code"] == "INTERNAL_ERROR"
+    assert body["error"]["request_id"].startswith("req-")
+    assert "table unreachable" not in body["error"]["message"]

@@ -103,4 +103,11 @@ def create_resolver() -> APIGatewayHttpResolver:
     def _not_found(_: NotFoundError) -> Response:
         return error_response(app, NotFound())
 
+    @app.exception_handler(Exception)
+    def _unexpected(_: Exception) -> Response:
+        # A bug or an outage: the client gets the stable INTERNAL_ERROR body with
+        # the request id, and the log line carries the traceback.
+        logger.exception("request failed unexpectedly")
+        return error_response(app, CensusError())
+
     return app
