@@ -4,13 +4,16 @@ The State Council moves working days onto weekends around public holidays
 (2026: Sunday 20 September and Saturday 10 October are working days, National
 Day week is off). The `chinesecalendar` package records those decisions year
 by year. A year it does not cover raises `CalendarNotCoveredError`, because a
-guess from weekdays alone would tag the swapped days wrongly.
+guess from weekdays alone would tag the swapped days wrongly, unless the year is
+entered in `calendar_years.toml` beside this module.
 """
 
 from __future__ import annotations
 
+import tomllib
 from datetime import date
 from functools import lru_cache
+from pathlib import Path
 
 import chinese_calendar
 
@@ -29,6 +32,24 @@ class CalendarNotCoveredError(LookupError):
         self.day = day
 
 
+CALENDAR_YEARS_FILE = Path(__file__).with_name("calendar_years.toml")
+
+
+@lru_cache(maxsize=1)
+def entered_years() -> dict[int, tuple[frozenset[date], frozenset[date]]]:
+    """Return the years entered in calendar_years.toml: (holidays, working weekend days) by year."""
+    with CALENDAR_YEARS_FILE.open("rb") as handle:
+        tables = tomllib.load(handle)
+    years: dict[int, tuple[frozenset[date], frozenset[date]]] = {}
+    for year, table in tables.items():
+        holidays = frozenset(date.fromisoformat(day) for day in table.get("holidays", []))
+        working_days = frozenset(date.fromisoformat(day) for day in table.get("working_days", []))
+        if any(day.year != int(year) for day in holidays | working_days):
+            raise ValueError(f"{CALENDAR_YEARS_FILE.name}: year {year} lists a day of another year")
+        years[int(year)] = (holidays, working_days)
+    return years
+
+
 @lru_cache(maxsize=1)
 def covered_years() -> tuple[int, int]:
     """Return the first and last year that the installed chinesecalendar covers."""
@@ -45,5 +66,11 @@ def check_covered(day: date) -> None:
 @lru_cache(maxsize=4096)
 def day_kind(day: date) -> str:
     """Return WORKDAY or REST_DAY for a date, with swapped working weekends."""
+    entered = entered_years().get(day.year)
+    if entered is not None:
+        holidays, working_days = entered
+        if day in working_days:
+            return WORKDAY
+        return REST_DAY if day in holidays or day.weekday() >= 5 else WORKDAY
     check_covered(day)
     return WORKDAY if chinese_calendar.is_workday(day) else REST_DAY
