@@ -24,8 +24,16 @@ def gas_number(serial: int) -> str:
     return first15 + gas_check_digit(first15)
 
 
-def meter(number: str, slot: int, *, area: str = "430102001001", household: str | None = None,
-          customer_type: str = "residential", status: str = "in_service", utility: str = "electricity") -> Meter:  # fmt: skip
+def meter(
+    number: str,
+    slot: int,
+    *,
+    area: str = "430102001001",
+    household: str | None = None,
+    customer_type: str = "residential",
+    status: str = "in_service",
+    utility: str = "electricity",
+) -> Meter:
     return Meter(
         number,
         utility=utility,

@@ -6,8 +6,8 @@ from datetime import date
 
 import pytest
 
-from census.dal import quota
 from census.config import Limits
+from census.dal import quota
 from census.dal.quota import HOME_PEOPLE, METER_DAILY, PERSON_HOMES, LimitReached
 
 DAY = date(2026, 11, 1)

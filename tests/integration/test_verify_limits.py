@@ -64,6 +64,7 @@ def test_malformed_id_numbers_do_not_count_as_failures(verify_app):
         assert status == 400
     status, body = _verify(verify_app, "李小红", ENUMERATOR_ID)
     assert status == 200
+    assert body["person_id"] == "E001"
 
 
 def test_four_mismatches_then_success_passes(verify_app):
