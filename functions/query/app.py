@@ -27,7 +27,7 @@ from census.domain.beijing import beijing_date
 from census.domain.occupancy import load_config
 from census.errors import CensusError, IdempotencyKeyReused, InvalidBody, QuotaExhausted, RequestInProgress
 from census.observability import logger, metrics, tracer
-from census.services import identity, query
+from census.services import history, identity, query
 from census.services.audit import AuditQueue
 
 settings = config.settings()
@@ -43,6 +43,7 @@ idempotency = IdempotencyConfig(
     raise_on_no_idempotency_key=True,
 )
 persistence = DynamoDBPersistenceLayer(table_name=settings.tables.idempotency)
+history_expires_at = history.history_expiry(settings.service_end, settings.history_retention_days)
 app = create_resolver()
 
 MAX_IDEMPOTENCY_KEY = 128
@@ -60,6 +61,7 @@ def _answer(*, person: RosterPerson, meter_number: str, query_id: str) -> dict[s
         meter, s3=s3, bucket=settings.bucket, window_days=settings.window_days, config=occupancy_config
     )
     first = query.charge(meter, person=person, result=outcome.result, now=now, limits=settings.limits)
+    history.record_query(person_id=person.person_id, outcome=outcome, now=now, expires_at=history_expires_at)
 
     used = quota.person_homes_used(person.person_id)
     limit = settings.limits.person_homes
