@@ -26,6 +26,7 @@ from census.ingest.files import FileRejected, read_verified
 from census.ingest.manifest import PUBLISHED_UNIT, Manifest, interval_of
 from census.ingest.report import FileResult, Report
 from census.observability import logger
+from census.storage.batch import write_published_day_signal
 from census.storage.partitions import (
     RECORD_FORMAT,
     empty_slot_map,
@@ -147,6 +148,18 @@ def ingest_consumption(
     report.publication = _publication_summary(
         published.item.object_key, published.item.checksum, written.slots
     )
+    if published.outcome is not publications.PublishOutcome.UNCHANGED:
+        # The refresh of listed homes starts from this object's S3 event.
+        write_published_day_signal(
+            s3_client,
+            bucket,
+            utility=manifest.utility,
+            county=manifest.region,
+            day=manifest.day,
+            object_key=published.item.object_key,
+            checksum=published.item.checksum,
+            published_at=now,
+        )
 
 
 def _publication_summary(object_key: str, checksum: str, slots: int) -> dict[str, Any]:
