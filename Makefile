@@ -47,8 +47,11 @@ lint: $(STAMP) $(SAM_STAMP)
 	$(SAM_VENV)/bin/sam validate --lint --template template.yaml --region us-east-1
 
 # pytest exits with 5 when it collected no test; make treats that as a failure like any other.
+# The end-to-end tests run in a process of their own: the integration tests' mock_aws()
+# resets moto's in-process backends, which the local service of the e2e tests shares.
 pytest: $(STAMP)
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest --ignore=tests/e2e
+	$(BIN)/python -m pytest tests/e2e
 
 test: lint pytest
 
