@@ -44,6 +44,7 @@ run: $(STAMP)
 lint: $(STAMP) $(SAM_STAMP)
 	$(BIN)/ruff check --extend-exclude $(SAM_VENV) .
 	$(BIN)/cfn-lint template.yaml
+	$(BIN)/python scripts/openapi.py --check
 	$(SAM_VENV)/bin/sam validate --lint --template template.yaml --region us-east-1
 
 # pytest exits with 5 when it collected no test; make treats that as a failure like any other.
