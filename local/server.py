@@ -69,6 +69,35 @@ class _QuietRequestHandler(WSGIRequestHandler):
         """Skip werkzeug's access line: the gateway logs each request itself."""
 
 
+class UploadPoller:
+    """Delivers S3 events of objects that others write to the bucket, as S3 would, every second.
+
+    The service's own writes deliver their events at once; this thread covers a
+    utility or an admin uploading with their own client while the service runs.
+    """
+
+    def __init__(self, router: S3EventRouter, interval_seconds: float = 1.0) -> None:
+        self._router = router
+        self._interval = interval_seconds
+        self._stopped = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="s3-events", daemon=True)
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stopped.set()
+        self._thread.join(timeout=10)
+
+    def _run(self) -> None:
+        while not self._stopped.wait(self._interval):
+            try:
+                self._router.deliver()
+            except Exception:
+                # The notification stays queued and is delivered again after its visibility timeout.
+                logger.exception("delivering an S3 event failed")
+
+
 @dataclass
 class LocalService:
     """The running local service: its addresses, resources and demo summary."""
@@ -86,6 +115,7 @@ class LocalService:
     _sign_in: demo.CognitoSignIn
     _audit: AuditDrain | None
     _feed: demo.DemoFeed
+    _upload_poller: UploadPoller | None = None
     _previous_environment: dict[str, str | None] = field(default_factory=dict)
 
     def sign_in(self, person_id: str) -> str:
@@ -120,6 +150,8 @@ class LocalService:
 
     def stop(self) -> None:
         """Stop both servers and restore the environment variables the start-up changed."""
+        if self._upload_poller is not None:
+            self._upload_poller.stop()
         self._api_server.shutdown()
         self._api_server.server_close()
         self._api_thread.join(timeout=5)
@@ -320,6 +352,8 @@ def start_local_service(
         _restore_environment(previous)
         raise
 
+    upload_poller = UploadPoller(router)
+    upload_poller.start()
     timings["total"] = time.perf_counter() - started
     summary["startup_seconds"] = {name: round(value, 2) for name, value in timings.items()}
     if demo_file is not None:
@@ -341,6 +375,7 @@ def start_local_service(
         _sign_in=sign_in,
         _audit=audit,
         _feed=feed,
+        _upload_poller=upload_poller,
         _previous_environment=previous,
     )
 

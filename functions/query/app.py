@@ -3,6 +3,7 @@
 from typing import Annotated, Any
 
 import boto3
+from aws_lambda_powertools.event_handler import APIGatewayHttpResolver
 from aws_lambda_powertools.event_handler.openapi.params import Body, Header
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.idempotency import (
@@ -24,6 +25,7 @@ from census.dal import models, quota
 from census.dal.models import RosterPerson
 from census.domain.audit import QUERY, AuditEvent, audit_meter_number
 from census.domain.beijing import beijing_date
+from census.domain.meters import normalize_meter_number
 from census.domain.occupancy import load_config
 from census.errors import CensusError, IdempotencyKeyReused, InvalidBody, QuotaExhausted, RequestInProgress
 from census.observability import logger, metrics, tracer
@@ -44,7 +46,14 @@ idempotency = IdempotencyConfig(
 )
 persistence = DynamoDBPersistenceLayer(table_name=settings.tables.idempotency)
 history_expires_at = history.history_expiry(settings.service_end, settings.history_retention_days)
-app = create_resolver()
+
+
+def _audit_invalid_body(resolver: APIGatewayHttpResolver) -> None:
+    caller = current_caller(resolver)
+    _audit(f"sub:{caller.sub}", "", InvalidBody.code, request_id_of(resolver))
+
+
+app = create_resolver(on_invalid_body=_audit_invalid_body)
 
 MAX_IDEMPOTENCY_KEY = 128
 
@@ -124,7 +133,8 @@ def post_query(
             request = {
                 "person_id": person.person_id,
                 "idempotency_key": _check_idempotency_key(idempotency_key),
-                "meter_number": body.meter_number,
+                # A retry typed with spaces or full-width digits is the same request.
+                "meter_number": normalize_meter_number(body.meter_number),
                 "query_id": request_id,
             }
             answer = _answer_once(request=request, person=person)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, date, datetime
 
 import numpy as np
@@ -230,3 +231,45 @@ def test_query_on_last_window_day_in_beijing_passes(world, monkeypatch):
     status, body = _query(app, GREEN)
     assert status == 403
     assert body["error"]["code"] == "OUTSIDE_SERVICE_WINDOW"
+
+
+def test_household_meter_in_other_area_not_reported(world):
+    other_area = seed.electricity_number(9)
+    seed.write(seed.meter(other_area, 4, household="HH-1", area="430102002001"))
+    status, body = _query(world, GREEN)
+    assert status == 200
+    numbers = {item["meter_number"] for item in body["meters"]}
+    assert other_area not in numbers
+    assert numbers == {GREEN, SECOND_OF_HOME}
+
+
+def test_idempotent_retry_typed_differently_is_same_request(world):
+    headers = {"idempotency-key": "scan-0004"}
+    first_status, first = _query(world, GREEN, headers=headers)
+    spaced = " ".join(GREEN[i : i + 4] for i in range(0, 22, 4))
+    second_status, second = _query(world, spaced, headers=headers)
+    assert first_status == 200
+    assert second_status == 200
+    assert second["query_id"] == first["query_id"]
+
+
+@pytest.mark.parametrize(
+    ("body", "headers", "field"),
+    [
+        ('{"meter_number": ', None, "body"),
+        ('{"meter_number": "1"}', {"content-type": "text/plain"}, "Content-Type"),
+        ('{"meter_number": ' + "[" * 5000 + "]" * 5000 + "}", None, "body"),
+    ],
+)
+def test_query_bad_body_is_invalid_body_and_audited(world, aws, body, headers, field):
+    import boto3
+
+    event = http_event("POST", "/v1/queries", claims=claims_for("sub-e1", "+8613800000002"), body=body,
+                       headers=headers)  # fmt: skip
+    status, response = call(world, event)
+    assert status == 400
+    assert response["error"]["code"] == "INVALID_BODY"
+    assert response["error"]["details"]["field"] == field
+    messages = boto3.client("sqs").receive_message(QueueUrl=aws.audit_queue_url, MaxNumberOfMessages=10)
+    outcomes = [json.loads(message["Body"])["outcome"] for message in messages.get("Messages", [])]
+    assert outcomes.count("INVALID_BODY") == 1

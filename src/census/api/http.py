@@ -8,12 +8,16 @@ not see.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response, content_types
 from aws_lambda_powertools.event_handler.exceptions import NotFoundError
-from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
+from aws_lambda_powertools.event_handler.openapi.exceptions import (
+    RequestUnsupportedContentType,
+    RequestValidationError,
+)
 
 from census.errors import CensusError, InvalidBody, NotFound
 from census.messages import message, pick_language
@@ -80,9 +84,21 @@ def error_response(app: APIGatewayHttpResolver, error: CensusError) -> Response:
     )
 
 
-def create_resolver() -> APIGatewayHttpResolver:
-    """Return a resolver that validates bodies with pydantic and maps every error to its JSON body."""
+def create_resolver(
+    on_invalid_body: Callable[[APIGatewayHttpResolver], None] | None = None,
+) -> APIGatewayHttpResolver:
+    """Return a resolver that validates bodies with pydantic and maps every error to its JSON body.
+
+    `on_invalid_body` runs for each request rejected for its body, before any
+    route code, so that a route can still audit it.
+    """
     app = APIGatewayHttpResolver(enable_validation=True)
+
+    def _reject_body(field: str, problem: str) -> Response:
+        logger.warning("request body invalid", field=field, problem=problem)
+        if on_invalid_body is not None:
+            on_invalid_body(app)
+        return error_response(app, InvalidBody(field=field, problem=problem))
 
     @app.exception_handler(CensusError)
     def _census_error(error: CensusError) -> Response:
@@ -94,10 +110,23 @@ def create_resolver() -> APIGatewayHttpResolver:
     def _invalid_body(error: RequestValidationError) -> Response:
         problems = error.errors()
         first = problems[0] if problems else {}
+        problem = str(first.get("type", "invalid"))
+        # For JSON that does not parse, pydantic's location is a character offset, not a field.
         location = [str(part) for part in first.get("loc", ()) if part != "body"]
-        field = ".".join(location) or "body"
-        logger.warning("request body invalid", field=field, problem=first.get("type"))
-        return error_response(app, InvalidBody(field=field, problem=first.get("type", "invalid")))
+        field = "body" if problem == "json_invalid" else ".".join(location) or "body"
+        return _reject_body(field, problem)
+
+    @app.exception_handler(RequestUnsupportedContentType)
+    def _unsupported_content_type(_: RequestUnsupportedContentType) -> Response:
+        return _reject_body("Content-Type", "must be application/json")
+
+    @app.exception_handler(UnicodeDecodeError)
+    def _not_utf8(_: UnicodeDecodeError) -> Response:
+        return _reject_body("body", "not UTF-8")
+
+    @app.exception_handler(RecursionError)
+    def _nested_too_deep(_: RecursionError) -> Response:
+        return _reject_body("body", "nested too deeply")
 
     @app.not_found
     def _not_found(_: NotFoundError) -> Response:

@@ -83,7 +83,12 @@ def query_home(
     own = classify_meter(meter, s3=s3, bucket=bucket, window_days=window_days, config=config)
     outcomes = [MeterOutcome(meter.meter_number, meter.utility, own)]
     for other in meters.household_meters(meter.household_id):
-        if other.meter_number == meter.meter_number or other.customer_type != RESIDENTIAL:
+        # A household lies in one village: a meter of the same household id
+        # elsewhere belongs to another utility's numbering, and its code must
+        # not reach a person outside its area.
+        if other.meter_number == meter.meter_number or other.area_code != meter.area_code:
+            continue
+        if other.customer_type != RESIDENTIAL:
             continue
         try:
             result = classify_meter(other, s3=s3, bucket=bucket, window_days=window_days, config=config)
