@@ -115,6 +115,7 @@ class LocalService:
     _sign_in: demo.CognitoSignIn
     _audit: AuditDrain | None
     _feed: demo.DemoFeed
+    _router: S3EventRouter
     _upload_poller: UploadPoller | None = None
     _previous_environment: dict[str, str | None] = field(default_factory=dict)
 
@@ -130,6 +131,10 @@ class LocalService:
         Raises LookupError when no held-back day of the county is left.
         """
         return self._feed.upload_next_day(county)
+
+    def deliver_s3_events(self) -> int:
+        """Run the function of every queued S3 notification now; return how many ran."""
+        return len(self._router.deliver())
 
     def drain_audit(self) -> int:
         """Deliver the queued audit messages now; return how many the writer accepted."""
@@ -375,6 +380,7 @@ def start_local_service(
         _sign_in=sign_in,
         _audit=audit,
         _feed=feed,
+        _router=router,
         _upload_poller=upload_poller,
         _previous_environment=previous,
     )
