@@ -156,11 +156,7 @@ _MODEL_MODULES = ("census.dal.quota", "census.dal.audit", "census.dal.history")
 def configure(tables: Tables) -> None:
     """Bind every model to its table name and to the endpoint and region of the environment."""
     for module in _MODEL_MODULES:
-        try:
-            importlib.import_module(module)
-        except ModuleNotFoundError as error:
-            if error.name != module:
-                raise
+        importlib.import_module(module)
     host = os.environ.get("AWS_ENDPOINT_URL_DYNAMODB") or os.environ.get("AWS_ENDPOINT_URL") or None
     region = os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION") or "cn-north-1"
     for model, attribute in _TABLE_OF_MODEL.items():
