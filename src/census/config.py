@@ -78,7 +78,7 @@ class Settings:
     audit_retention_days: int
     limits: Limits
     audit_queue_url: str
-    # Seconds a retried request with the same Idempotency-Key gets the first answer.
+    # Seconds during which a retry with the same Idempotency-Key returns the first response.
     idempotency_ttl_seconds: int
 
     @classmethod
@@ -127,7 +127,7 @@ def settings() -> Settings:
 def id_hash_key() -> bytes:
     """Return the key of the keyed hash of ID numbers.
 
-    `ID_HASH_KEY` holds it directly (local runs and tests); in AWS
+    `ID_HASH_KEY` contains it directly (local runs and tests); in AWS
     `ID_HASH_KEY_PARAMETER` names a SecureString SSM parameter, read once.
     """
     return _id_hash_key()

@@ -2,8 +2,9 @@
 
 Service name and metrics namespace come from POWERTOOLS_SERVICE_NAME and
 POWERTOOLS_METRICS_NAMESPACE, set in template.yaml's Globals. The defaults
-apply where this module is imported before those are set (the local service,
-the admin CLI); without a namespace, powertools fails when it flushes metrics.
+apply where this module is imported before those are set, as in the local
+service and the admin CLI. Without a namespace, powertools fails when it
+flushes metrics.
 """
 
 import os

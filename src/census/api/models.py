@@ -61,7 +61,7 @@ class ServiceWindow(BaseModel):
 
 class QueryResponse(BaseModel):
     query_id: str = Field(
-        description="Request id of the first answer; a retry with the same Idempotency-Key returns it"
+        description="Request id of the first response; a retry with the same Idempotency-Key returns it"
     )
     meter_number: str
     utility: str
