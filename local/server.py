@@ -535,7 +535,8 @@ def main(argv: list[str] | None = None) -> None:
     env_file = arguments.demo_file.with_name("env.sh")
     write_env_file(env_file, service.environment)
     print(format_summary(service.demo, arguments.demo_file), flush=True)
-    print(f"\nThe admin CLI against this service: source {env_file}; python -m census.cli --help", flush=True)
+    cli = f"source {env_file}; .venv/bin/python -m census.cli --help"
+    print(f"\nThe admin CLI against this service: {cli}", flush=True)
     print("Press Ctrl-C to stop.", flush=True)
 
     stopping = threading.Event()
