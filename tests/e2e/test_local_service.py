@@ -343,3 +343,24 @@ def test_unknown_route_not_found(api: ApiClient, local_service: LocalService) ->
 
     assert response.status == 404
     assert response.body == {"message": "Not Found"}
+
+
+def test_supervisor_reads_member_list_through_gateway(api: ApiClient, verified_token) -> None:
+    response = api.call("GET", "/v1/team/E001/queries", token=verified_token("S001"))
+
+    assert response.status == 200
+    assert "entries" in response.body
+
+
+def test_other_supervisor_refused_member_list(api: ApiClient, verified_token) -> None:
+    response = api.call("GET", "/v1/team/E001/queries", token=verified_token("S002"))
+
+    assert response.status == 404
+    assert response.body["error"]["code"] == "NOT_FOUND"
+
+
+def test_enumerator_refused_team_view(api: ApiClient, verified_token) -> None:
+    response = api.call("GET", "/v1/team", token=verified_token("E002"))
+
+    assert response.status == 403
+    assert response.body["error"]["code"] == "NOT_SUPERVISOR"
