@@ -27,7 +27,11 @@ class _MetaDefaults:
     region = "cn-north-1"
     max_retry_attempts = 3
     connect_timeout_seconds = 2
-    read_timeout_seconds = 5
+    # A retry after a read timeout repeats a conditional ADD that the table may
+    # already have applied, counting a quota unit twice. A long read timeout
+    # makes that rare; the Lambda timeout bounds the wait anyway.
+    # NOTE: a retried quota update after a lost response can still count twice.
+    read_timeout_seconds = 30
 
 
 class PhoneIndex(GlobalSecondaryIndex["RosterPerson"]):
