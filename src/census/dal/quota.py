@@ -4,7 +4,7 @@ Keys of the QuotaTable:
 
 - `person#<person_id>`: `used`, the distinct homes the person has queried;
 - `home#<household_id>`: `used`, the distinct people who have queried the home;
-- `grant#<person_id>#<household_id>`: present once the person holds the home;
+- `grant#<person_id>#<household_id>`: present once the person has queried the home;
 - `meterday#<meter_number>#<Beijing date>`: `used`, queries of the meter that
   day, expiring by TTL;
 - `verifyfail#<sub>#<Beijing date>`: `used`, verification attempts that failed

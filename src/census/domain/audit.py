@@ -28,7 +28,7 @@ class AuditEvent:
     outcome: str
     request_id: str
     meter_number: str | None = None
-    # True when the answer was replayed for a retry with the same Idempotency-Key.
+    # True when the response was replayed for a retry with the same Idempotency-Key.
     replay: bool = False
 
     @classmethod

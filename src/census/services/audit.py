@@ -1,7 +1,7 @@
 """The audit trail's sending side.
 
-Functions that serve users may only send audit events to the audit queue;
-the audit writer alone may write the audit table, and only new items. So no
+Functions that serve users may only send audit events to the audit queue.
+The audit writer alone may write the audit table, and only new items, so no
 function a user reaches can alter or delete a record.
 """
 

@@ -111,7 +111,7 @@ def charge(
 ) -> bool:
     """Take the units of this query; return True when it was the person's first query of the home.
 
-    An UNKNOWN code tells the person nothing they can act on, so it takes no
+    An UNKNOWN code gives the person nothing they can act on, so it takes no
     unit of the person's or the home's quota, only of the meter's daily count.
     Raises QuotaExhausted naming the limit; then nothing was taken.
     """
