@@ -10,7 +10,7 @@ import pytest
 from census.domain.occupancy import CalendarNotCoveredError, MeterHistory, classify, load_config
 from census.domain.occupancy.calendar import REST_DAY, WORKDAY, covered_years, day_kind
 from census.domain.occupancy.daily_use import MISSING, NO_USE, USED, DayJudgement
-from census.domain.occupancy.tags import day_kinds, usage_tags
+from census.domain.occupancy.tags import day_kinds, home_hours_tags, usage_tags
 
 CONFIG = load_config()
 
@@ -81,10 +81,14 @@ def test_usage_tags_rest_days_only():
 
 
 def _home_with_hours(first_day: date, days: int, workday_hours: range, rest_hours: range) -> MeterHistory:
-    hourly = 0.05 + 0.01 * np.random.default_rng(60).random((days, 24))
+    # People keep to their hours but not to the watt: each draw varies, and
+    # one day in eight they are out. A draw identical every day is a timer.
+    rng = np.random.default_rng(60)
+    hourly = 0.05 + 0.01 * rng.random((days, 24))
     for i in range(days):
         hours = workday_hours if day_kind(first_day + timedelta(days=i)) == WORKDAY else rest_hours
-        hourly[i, list(hours)] += 0.6
+        if i % 8 != 3:
+            hourly[i, list(hours)] += 0.3 + 0.6 * rng.random(len(hours))
     return MeterHistory("electricity", first_day, hourly.sum(axis=1), hourly)
 
 
@@ -118,3 +122,51 @@ def test_red_home_has_no_tags():
     )
     assert result.code == "RED"
     assert result.tags == ()
+
+
+def test_rest_day_morning_after_night_home():
+    # Every evening draws until 22:00; on rest days the first draw is at
+    # 10:00. The night and the quiet morning before it were spent at home,
+    # so the rest-day window is the morning, although the evening draws
+    # more hours (19-22) than the morning (10-12).
+    history = _home_with_hours(date(2026, 8, 1), 56, range(19, 22), range(19, 22))
+    hourly = history.hourly.copy()
+    for i in range(hourly.shape[0]):
+        if day_kind(history.first_day + timedelta(days=i)) == REST_DAY and i % 8 != 3:
+            hourly[i, 10:12] += 0.5 + 0.2 * (i % 3)
+    history = MeterHistory("electricity", history.first_day, hourly.sum(axis=1), hourly)
+    result = classify(history, config=CONFIG)
+    assert "home_hours_rest_day:08-12" in result.tags
+    assert "home_hours_workday:18-22" in result.tags
+
+
+def test_afternoon_first_draw_no_morning():
+    # First draw at 13:00 on rest days: the home may have been left early,
+    # so the morning is not counted. Counted, it would make 09-13 a full
+    # window; uncounted, the evening window wins.
+    history = _home_with_hours(date(2026, 8, 1), 56, range(19, 22), range(19, 22))
+    hourly = history.hourly.copy()
+    for i in range(hourly.shape[0]):
+        if day_kind(history.first_day + timedelta(days=i)) == REST_DAY and i % 8 != 3:
+            hourly[i, 13] += 0.5 + 0.2 * (i % 3)
+    history = MeterHistory("electricity", history.first_day, hourly.sum(axis=1), hourly)
+    result = classify(history, config=CONFIG)
+    rest = [tag for tag in result.tags if tag.startswith("home_hours_rest_day:")]
+    assert rest == ["home_hours_rest_day:18-22"]
+
+
+def test_morning_outing_not_a_night():
+    # Draws at 07:00, 11:00 and 20:00 every day. The night from 20:00 to
+    # 07:00 is filled, the outing from 08:00 to 10:00 is not: filled, it
+    # would make 08-12 a full window.
+    days = 28
+    presence = np.zeros((days, 24), dtype=bool)
+    presence[:, [7, 11, 20]] = True
+    judgement = DayJudgement(
+        state=np.full(days, USED, dtype=np.int8),
+        rule=("hourly_activity",) * days,
+        presence=presence,
+        observed=np.ones((days, 24), dtype=bool),
+    )
+    tags = home_hours_tags(judgement, day_kinds(date(2026, 8, 3), days), CONFIG.tags)
+    assert tags == ["home_hours_workday:18-22", "home_hours_rest_day:18-22"]

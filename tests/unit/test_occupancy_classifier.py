@@ -192,6 +192,84 @@ def test_water_heater_cycles_with_people_green():
     assert result.code == "GREEN"
 
 
+def _timer_light(hourly: np.ndarray, seed: int) -> np.ndarray:
+    """Add a 100 W light on a timer, 18:00-23:00 every day, drawing the same within 1%."""
+    rng = np.random.default_rng(seed)
+    lit = hourly.copy()
+    lit[:, 18:23] += 0.1 * (1 + 0.01 * rng.standard_normal((lit.shape[0], 5)))
+    return lit
+
+
+def test_timer_light_in_empty_home_red():
+    # Five hours a day well above the fridge: without the timer floor every
+    # day would have 5 active hours and read GREEN.
+    hourly = _timer_light(days_of(fridge_day, DAYS, 30), 31)
+    result = _run(_history("electricity", hourly))
+    assert result.code == "RED"
+    assert result.facts["rule"] == "no_human_pattern"
+
+
+def test_people_under_a_timer_light_green():
+    # Cooking and television on top of the timer light: draws that vary from
+    # day to day clear the timer's level.
+    hourly = _timer_light(days_of(occupied_day, DAYS, 32), 33)
+    result = _run(_history("electricity", hourly))
+    assert result.code == "GREEN"
+    assert result.facts["days_with_use_7"] == 7
+
+
+def test_people_back_under_timer_yellow():
+    # Someone came home for the last 3 days and cooked under the timer light.
+    hourly = _timer_light(days_of(fridge_day, DAYS, 34), 35)
+    hourly[-3:, 7] += 0.4
+    hourly[-3:, 12] += 0.3
+    result = _run(_history("electricity", hourly))
+    assert result.code == "YELLOW"
+    assert result.facts["days_with_use_30"] == 3
+
+
+def test_timer_floor_needs_two_weeks():
+    # 13 days of history are too few to learn a timer: the light counts as use.
+    hourly = _timer_light(days_of(fridge_day, 13, 36), 37)
+    result = _run(_history("electricity", hourly))
+    assert result.code == "GREEN"
+
+
+def test_fixed_hour_varying_draw_green():
+    # A kettle at 07:00 and a cooker at 18:00 every single day, each varying
+    # by a third: a routine, not a timer.
+    rng = np.random.default_rng(38)
+    hourly = days_of(fridge_day, DAYS, 39)
+    hourly[:, 7] += rng.uniform(0.08, 0.14, DAYS)
+    hourly[:, 18] += rng.uniform(0.3, 0.5, DAYS)
+    result = _run(_history("electricity", hourly))
+    assert result.code == "GREEN"
+
+
+def test_steady_month_without_contrast_unknown():
+    # 56 days drifting slowly around 1.8 kWh (above a fridge-only level),
+    # changing about 1% a day, with no day of use to compare them with: an
+    # appliance in an empty home or a very regular household.
+    rng = np.random.default_rng(40)
+    daily = 1.8 + 0.2 * np.sin(np.arange(DAYS) / 9) + 0.01 * rng.standard_normal(DAYS)
+    result = _run(_history("electricity", daily=daily))
+    assert result.code == "UNKNOWN"
+    assert result.reason == "steady_load"
+    assert result.facts["rule"] == "steady_load"
+    assert result.facts["days_with_use_30"] == 0
+
+
+def test_steady_month_after_days_of_use_red():
+    # The same steady level after three weeks of ordinary use: the contrast
+    # shows it for standby, and the code is RED.
+    rng = np.random.default_rng(41)
+    occupied = 6.0 * (1 + 0.25 * rng.standard_normal(21)).clip(0.4)
+    away = 1.8 * (1 + 0.01 * rng.standard_normal(35))
+    result = _run(_history("electricity", daily=np.concatenate([occupied, away])))
+    assert result.code == "RED"
+    assert result.facts["rule"] == "standby_level"
+
+
 # --------------------------------------------------- data gaps and registry
 
 

@@ -91,6 +91,12 @@ def test_inconsistent_rules_rejected():
         parse_config(text)
 
 
+def test_morning_after_night_start_rejected():
+    text = _replace(PACKAGED, "tags.morning_end_hour", "value = 12", "value = 19")
+    with pytest.raises(ConfigError, match="morning_end_hour < night_start_hour"):
+        parse_config(text)
+
+
 def test_invalid_toml_rejected():
     with pytest.raises(ConfigError, match="invalid TOML"):
         parse_config("[rules\n")
@@ -98,8 +104,9 @@ def test_invalid_toml_rejected():
 
 def test_changed_threshold_changes_code_without_code_change(tmp_path: Path):
     # Use on 6 of the last 7 days: GREEN by default, YELLOW when 7 are required.
-    hourly = 0.05 + 0.01 * np.random.default_rng(61).random((30, 24))
-    hourly[:, 18:22] += 0.8
+    rng = np.random.default_rng(61)
+    hourly = 0.05 + 0.01 * rng.random((30, 24))
+    hourly[:, 18:22] += rng.uniform(0.5, 1.1, (30, 4))
     hourly[-3, 18:22] = 0.05
     history = MeterHistory("electricity", date(2026, 8, 1), hourly.sum(axis=1), hourly)
     stricter = tmp_path / "thresholds.toml"

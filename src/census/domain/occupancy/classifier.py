@@ -10,9 +10,12 @@ Decision, in this order (defaults from thresholds.toml):
 4. YELLOW (`intermittent_use`): use on at least one of the last 30 days, and
    the last 7 days rule GREEN out even if every missing one had been a day of
    use.
-5. RED (`no_use_30_days`): no use on any of the last 30 days, with data on at
+5. UNKNOWN (`steady_load`): no use on any of the last 30 days, with data on
+   at least 20 of them, where some of those days are no use only because the
+   level has held steady for weeks with no day of use to compare it with.
+6. RED (`no_use_30_days`): no use on any of the last 30 days, with data on at
    least 20 of them.
-6. Otherwise UNKNOWN: `estimated_readings` when estimated days were dropped
+7. Otherwise UNKNOWN: `estimated_readings` when estimated days were dropped
    in the last 30 days, `recent_days_missing` when use was seen but gaps in
    the last 7 days leave GREEN open, `no_data` when no day has data, and
    `too_few_days` otherwise.
@@ -43,6 +46,7 @@ _RULE_PRIORITY = (
     daily_use.ABOVE_BASELOAD,
     daily_use.NO_HUMAN_PATTERN,
     daily_use.STANDBY_LEVEL,
+    daily_use.STEADY_LOAD,
     daily_use.SUPPLY_OFF,
 )
 
@@ -118,6 +122,12 @@ def classify(
     elif use_30 >= 1 and use_7 + missing_7 < rules.green_min_use_days:
         code, reason = YELLOW, "intermittent_use"
         facts["rule"] = _deciding_rule(day_rules, window_30, USED)
+    elif use_30 == 0 and data_30 >= rules.red_min_data_days and daily_use.STEADY_LOAD in day_rules:
+        # A level held for weeks with nothing to compare it with: an appliance
+        # in an empty home or a very regular household. RED would drop the
+        # household from the count on a guess, so the enumerator visits.
+        code, reason = UNKNOWN, "steady_load"
+        facts["rule"] = daily_use.STEADY_LOAD
     elif use_30 == 0 and data_30 >= rules.red_min_data_days:
         code, reason = RED, "no_use_30_days"
         facts["rule"] = _deciding_rule(day_rules, window_30, NO_USE)

@@ -45,6 +45,9 @@ class TagRules:
     visit_end_hour: int
     home_hours_min_days: int
     home_hours_min_share: float
+    night_start_hour: int
+    night_end_hour: int
+    morning_end_hour: int
 
 
 @dataclass(frozen=True)
@@ -72,6 +75,9 @@ class UtilityThresholds:
     cycle_tolerance: float
     cycle_min_share: float
     cycle_min_clock_hours: int
+    clock_floor_quantile: float
+    clock_floor_min_days: int
+    clock_floor_spread: float
     presence_ratio: float
     presence_margin: float
     presence_gap_hours: int
@@ -116,6 +122,9 @@ _TAG_UNITS = {
     "visit_end_hour": "hour of day",
     "home_hours_min_days": "days",
     "home_hours_min_share": "fraction",
+    "night_start_hour": "hour of day",
+    "night_end_hour": "hour of day",
+    "morning_end_hour": "hour of day",
 }
 
 # "{u}" stands for the utility's unit.
@@ -141,6 +150,9 @@ _UTILITY_UNITS = {
     "cycle_tolerance": "fraction",
     "cycle_min_share": "fraction",
     "cycle_min_clock_hours": "hours",
+    "clock_floor_quantile": "fraction",
+    "clock_floor_min_days": "days",
+    "clock_floor_spread": "fraction",
     "presence_ratio": "ratio",
     "presence_margin": "{u}/h",
     "presence_gap_hours": "hours",
@@ -196,6 +208,8 @@ def _check_consistency(config: OccupancyConfig) -> None:
         problems.append("need estimated_run_days >= 2")
     if not 0 <= tags.visit_first_hour < tags.visit_end_hour <= 24:
         problems.append("need 0 <= visit_first_hour < visit_end_hour <= 24")
+    if not tags.night_end_hour <= tags.morning_end_hour < tags.night_start_hour <= 24:
+        problems.append("need night_end_hour <= morning_end_hour < night_start_hour <= 24")
     if not 1 <= tags.home_hours_length <= tags.visit_end_hour - tags.visit_first_hour:
         problems.append("need 1 <= home_hours_length <= visit_end_hour - visit_first_hour")
     for utility, thresholds in config.utilities.items():

@@ -9,11 +9,13 @@ whatever its hours. Otherwise two kinds of evidence are combined:
   its `quiet_hours` lowest hours) and the home's learnt baseload (a low
   quantile of those minimums over the history). An hour is active when it
   exceeds the reference by `active_ratio` times the reference plus
-  `active_margin`. Active hours of the size of an appliance cycle (learnt
-  from isolated hours of one size at many hours of the clock) do not count.
-  A day with at least `min_active_hours` remaining active hours is a day of
-  use, and a full day with fewer is no use. A fridge, a router or a leak
-  draws about the same every hour and gives no active hour.
+  `active_margin`, and clears a timer load at its clock hour (a level the
+  hour reaches on nine days in ten and barely leaves) by as much. Active
+  hours of the size of an appliance cycle (learnt from isolated hours of one
+  size at many hours of the clock) do not count. A day with at least
+  `min_active_hours` remaining active hours is a day of use, and a full day
+  with fewer is no use. A fridge, a router or a leak draws about the same
+  every hour and gives no active hour.
 - Daily totals, for the days that their hours do not decide (no hourly data,
   or 12-19 hours without use). The history is searched for plateaus: runs of
   at least `plateau_min_days` days within +-`plateau_tolerance` of each
@@ -21,10 +23,12 @@ whatever its hours. Otherwise two kinds of evidence are combined:
   (`flat_fluctuation_max`) is standby when the home's other days use
   `contrast_ratio` times as much. Without such contrast it is standby when it
   lasts `flat_min_days` at no more than the standby reference plus a fridge
-  and changes even less (`no_contrast_fluctuation_max`), or when it lasts
-  `steady_min_days` with almost no change at all (`steady_fluctuation_max`).
-  Once a standby level with contrast has held for `flat_min_days`, a lone day
-  close to it is no use too.
+  and changes even less (`no_contrast_fluctuation_max`). A plateau that
+  lasts `steady_min_days` with almost no change at all
+  (`steady_fluctuation_max`) is no use too, under its own rule name
+  `steady_load`: the classifier gives UNKNOWN, not RED, for a month of it.
+  Once a standby level with contrast has held for `flat_min_days`, a lone
+  day close to it is no use too.
 
 Estimated readings (a run of identical day totals, or a day whose 24 hours
 repeat the previous day's exactly) are treated as missing.
@@ -47,6 +51,7 @@ HOURLY_ACTIVITY = "hourly_activity"
 ABOVE_BASELOAD = "above_baseload"
 SUPPLY_OFF = "supply_off"
 STANDBY_LEVEL = "standby_level"
+STEADY_LOAD = "steady_load"
 NO_HUMAN_PATTERN = "no_human_pattern"
 ESTIMATED = "estimated"
 NOT_CONNECTED = "not_connected"
@@ -126,13 +131,20 @@ def _plateaus(values: list[float], usable: list[bool], th: UtilityThresholds) ->
     return found
 
 
-def standby_days(totals: np.ndarray, th: UtilityThresholds) -> np.ndarray:
-    """Mark the days whose daily total sits at the home's standby level."""
+def standby_days(totals: np.ndarray, th: UtilityThresholds) -> tuple[np.ndarray, np.ndarray]:
+    """Mark the days whose daily total sits at the home's standby level.
+
+    Returns the standby days, and among them the days that only the steady
+    rule marked. Such a long flat level has nothing to compare it with, and
+    both an empty home with an appliance left on and a very regular
+    household can give it.
+    """
     n = totals.size
     standby = np.zeros(n, dtype=bool)
+    steady_only = np.zeros(n, dtype=bool)
     usable_mask = np.isfinite(totals) & (totals >= th.off_floor)
     if usable_mask.sum() < th.plateau_min_days:
-        return standby
+        return standby, steady_only
     values = totals.tolist()
     usable = usable_mask.tolist()
     levels = []
@@ -163,6 +175,8 @@ def standby_days(totals: np.ndarray, th: UtilityThresholds) -> np.ndarray:
             continue
 
         standby[start : end + 1] = True
+        if not (contrast or low_and_long):
+            steady_only[start : end + 1] = True
         if contrast and days >= th.flat_min_days:
             levels.append(level)
     # A level held for a week, clearly below the home's days of use, is a
@@ -171,8 +185,10 @@ def standby_days(totals: np.ndarray, th: UtilityThresholds) -> np.ndarray:
     # so that they cannot mark the quiet days of an occupied home.
     if levels:
         band_top = min(levels) * (1 + th.band_ratio) + th.plateau_slack
-        standby |= usable_mask & (totals <= band_top)
-    return standby
+        band = usable_mask & (totals <= band_top)
+        standby |= band
+        steady_only &= ~band
+    return standby, steady_only
 
 
 def _appliance_cycles(excess: np.ndarray, active: np.ndarray, th: UtilityThresholds) -> np.ndarray:
@@ -213,6 +229,26 @@ def _appliance_cycles(excess: np.ndarray, active: np.ndarray, th: UtilityThresho
     return of_cycle_size
 
 
+def _clock_floor(full_days: np.ndarray, th: UtilityThresholds) -> np.ndarray | None:
+    """Return, per clock hour, the draw of a timer load at that hour (0 where there is none).
+
+    A load on a timer (a light switched on every evening, a pump every night)
+    draws the same at the same clock hour day after day. Such an hour has a
+    floor, the low quantile `clock_floor_quantile` of its values over the full
+    days of the history, and its median lies within `clock_floor_spread` of
+    that floor. People keep to their hours but not to the watt: a kettle or a
+    cooker every evening varies more than that from day to day, so its hour
+    gets no floor. Returns None when the history has too few full days.
+    """
+    if th.clock_floor_quantile <= 0 or full_days.shape[0] < th.clock_floor_min_days:
+        return None
+    with np.errstate(invalid="ignore"):
+        floor = np.nanquantile(full_days, th.clock_floor_quantile, axis=0)
+        median = np.nanmedian(full_days, axis=0)
+        steady = median <= floor * (1 + th.clock_floor_spread)
+    return np.where(steady, np.nan_to_num(floor, nan=0.0), 0.0)
+
+
 def _hourly_activity(
     hours: np.ndarray, counts: np.ndarray, rules: Rules, th: UtilityThresholds
 ) -> tuple[np.ndarray, np.ndarray]:
@@ -222,11 +258,19 @@ def _hourly_activity(
     full = counts >= rules.full_day_min_hours
     baseload = float(np.quantile(quiet[full] if full.any() else quiet, th.baseload_quantile))
     reference = np.minimum(quiet, baseload)[:, None]
+    threshold = reference * (1 + th.active_ratio) + th.active_margin
+    # Presence is measured against the day's own quiet level, so that a home
+    # with a high daytime draw still shows when its people are busy.
+    presence_threshold = quiet[:, None] * (1 + th.presence_ratio) + th.presence_margin
+    floor = _clock_floor(hours[full], th)
+    if floor is not None:
+        # An hour must clear its clock hour's timer draw by as much as it
+        # must clear the quiet level: a timer adds nothing, a draw on top does.
+        threshold = threshold + np.maximum(floor[None, :] - reference, 0.0)
+        presence_threshold = presence_threshold + np.maximum(floor[None, :] - quiet[:, None], 0.0)
     with np.errstate(invalid="ignore"):
-        active = hours > reference * (1 + th.active_ratio) + th.active_margin
-        # Presence is measured against the day's own quiet level, so that a
-        # home with a high daytime draw still shows when its people are busy.
-        present = hours > quiet[:, None] * (1 + th.presence_ratio) + th.presence_margin
+        active = hours > threshold
+        present = hours > presence_threshold
     human = active & ~_appliance_cycles(hours - reference, active, th)
     present &= ~(active & ~human)
     # Someone active before and after a short quiet spell was probably home
@@ -278,7 +322,7 @@ def judge_days(
             presence[judged] = present_hours
         observed[~judged] = False
 
-    standby = standby_days(totals, th)
+    standby, steady_only = standby_days(totals, th)
     state = np.full(n, MISSING, dtype=np.int8)
     rule = []
     total_list = totals.tolist()
@@ -298,6 +342,9 @@ def judge_days(
         elif counts[i] >= rules.full_day_min_hours:
             state[i] = NO_USE
             rule.append(NO_HUMAN_PATTERN)
+        elif has_total and steady_only[i]:
+            state[i] = NO_USE
+            rule.append(STEADY_LOAD)
         elif has_total and standby[i]:
             state[i] = NO_USE
             rule.append(STANDBY_LEVEL)

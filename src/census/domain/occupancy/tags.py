@@ -33,6 +33,29 @@ def usage_tags(judgement: DayJudgement, workdays: np.ndarray, rules: TagRules) -
     return tags
 
 
+def _overnight(presence: np.ndarray, rules: TagRules) -> np.ndarray:
+    """Count a quiet night between a draw at night and a draw the next morning as presence.
+
+    Someone active in the evening or after midnight and again in the morning
+    spent the night at home, and was home before that first morning draw too:
+    asleep, or up without switching anything on. A quiet spell is filled when
+    it starts at night (from `night_start_hour` to `night_end_hour`) and ends
+    with a draw by `morning_end_hour`. A spell within one morning (out at
+    seven, back at ten) is not a night and stays empty.
+    """
+    flat = presence.reshape(-1)
+    bridged = flat.copy()
+    hours = np.flatnonzero(flat)
+    for before, after in zip(hours[:-1].tolist(), hours[1:].tolist(), strict=True):
+        day_of_before, hour_of_before = divmod(before, 24)
+        day_of_after, hour_of_after = divmod(after, 24)
+        evening = day_of_after == day_of_before + 1 and hour_of_before >= rules.night_start_hour
+        small_hours = day_of_after == day_of_before and hour_of_before < rules.night_end_hour
+        if (evening or small_hours) and hour_of_after <= rules.morning_end_hour:
+            bridged[before + 1 : after] = True
+    return bridged.reshape(presence.shape)
+
+
 def home_hours_tags(judgement: DayJudgement, workdays: np.ndarray, rules: TagRules) -> list[str]:
     """Suggest, per kind of day, the visiting window in which presence was most frequent.
 
@@ -43,6 +66,7 @@ def home_hours_tags(judgement: DayJudgement, workdays: np.ndarray, rules: TagRul
     """
     if judgement.presence is None or judgement.observed is None:
         return []
+    presence = _overnight(judgement.presence, rules)
     used = judgement.state == USED
     length = rules.home_hours_length
     tags = []
@@ -51,7 +75,7 @@ def home_hours_tags(judgement: DayJudgement, workdays: np.ndarray, rules: TagRul
         if np.count_nonzero(days) < rules.home_hours_min_days:
             continue
         observed = judgement.observed[days].sum(axis=0)
-        present = judgement.presence[days].sum(axis=0)
+        present = presence[days].sum(axis=0)
         frequency = np.divide(present, observed, out=np.zeros(24), where=observed > 0)
         best_start, best_score = -1, -1.0
         for start in range(rules.visit_first_hour, rules.visit_end_hour - length + 1):
