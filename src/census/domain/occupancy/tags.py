@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 import numpy as np
+from numpy.lib.stride_tricks import sliding_window_view
 
 from census.domain.occupancy.calendar import REST_DAY, WORKDAY, day_kind
 from census.domain.occupancy.config import TagRules
@@ -44,15 +45,19 @@ def _overnight(presence: np.ndarray, rules: TagRules) -> np.ndarray:
     seven, back at ten) is not a night and stays empty.
     """
     flat = presence.reshape(-1)
-    bridged = flat.copy()
     hours = np.flatnonzero(flat)
-    for before, after in zip(hours[:-1].tolist(), hours[1:].tolist(), strict=True):
-        day_of_before, hour_of_before = divmod(before, 24)
-        day_of_after, hour_of_after = divmod(after, 24)
-        evening = day_of_after == day_of_before + 1 and hour_of_before >= rules.night_start_hour
-        small_hours = day_of_after == day_of_before and hour_of_before < rules.night_end_hour
-        if (evening or small_hours) and hour_of_after <= rules.morning_end_hour:
-            bridged[before + 1 : after] = True
+    before, after = hours[:-1], hours[1:]
+    day_of_before, hour_of_before = np.divmod(before, 24)
+    day_of_after, hour_of_after = np.divmod(after, 24)
+    evening = (day_of_after == day_of_before + 1) & (hour_of_before >= rules.night_start_hour)
+    small_hours = (day_of_after == day_of_before) & (hour_of_before < rules.night_end_hour)
+    night = (evening | small_hours) & (hour_of_after <= rules.morning_end_hour)
+    # Mark each filled spell's first hour +1 and the hour after it -1: the
+    # running sum is positive inside the spells.
+    edges = np.zeros(flat.size + 1, dtype=np.int64)
+    np.add.at(edges, before[night] + 1, 1)
+    np.add.at(edges, after[night], -1)
+    bridged = flat | (np.cumsum(edges[:-1]) > 0)
     return bridged.reshape(presence.shape)
 
 
@@ -77,13 +82,12 @@ def home_hours_tags(judgement: DayJudgement, workdays: np.ndarray, rules: TagRul
         observed = judgement.observed[days].sum(axis=0)
         present = presence[days].sum(axis=0)
         frequency = np.divide(present, observed, out=np.zeros(24), where=observed > 0)
-        best_start, best_score = -1, -1.0
-        for start in range(rules.visit_first_hour, rules.visit_end_hour - length + 1):
-            if np.any(observed[start : start + length] == 0):
-                continue
-            score = float(frequency[start : start + length].mean())
-            if score > best_score:
-                best_start, best_score = start, score
-        if best_start >= 0 and best_score >= rules.home_hours_min_share:
-            tags.append(f"{HOME_HOURS_PREFIX}{kind}:{best_start:02d}-{best_start + length:02d}")
+        visiting = slice(rules.visit_first_hour, rules.visit_end_hour)
+        scores = sliding_window_view(frequency[visiting], length).mean(axis=1)
+        # A window with an hour never observed cannot be judged.
+        scores[~sliding_window_view(observed[visiting] > 0, length).all(axis=1)] = -1.0
+        best = int(np.argmax(scores))  # the earliest of equal windows
+        if scores[best] >= rules.home_hours_min_share:
+            start = rules.visit_first_hour + best
+            tags.append(f"{HOME_HOURS_PREFIX}{kind}:{start:02d}-{start + length:02d}")
     return tags
