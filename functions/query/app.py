@@ -108,9 +108,11 @@ def _answer_once(*, request: dict[str, str], person: RosterPerson) -> dict[str, 
 
 
 def _check_idempotency_key(key: str) -> str:
-    if len(key) > MAX_IDEMPOTENCY_KEY or not key.isprintable() or not key.isascii():
+    # A blank key would make every keyed request of a person one request.
+    if not key.strip() or len(key) > MAX_IDEMPOTENCY_KEY or not key.isprintable() or not key.isascii():
         raise InvalidBody(
-            field="Idempotency-Key", problem=f"at most {MAX_IDEMPOTENCY_KEY} printable ASCII characters"
+            field="Idempotency-Key",
+            problem=f"1 to {MAX_IDEMPOTENCY_KEY} printable ASCII characters, not blank",
         )
     return key
 

@@ -204,6 +204,20 @@ def test_idempotency_key_too_long_rejected(world):
     assert body["error"]["details"]["field"] == "Idempotency-Key"
 
 
+def test_idempotency_key_of_128_accepted(world):
+    status, body = _query(world, GREEN, headers={"idempotency-key": "k" * 128})
+    assert status == 200
+    assert body["code"] == "GREEN"
+
+
+@pytest.mark.parametrize("key", ["", "   "])
+def test_idempotency_key_blank_rejected(world, key):
+    status, body = _query(world, GREEN, headers={"idempotency-key": key})
+    assert status == 400
+    assert body["error"]["details"]["field"] == "Idempotency-Key"
+    assert "not blank" in body["error"]["details"]["problem"]
+
+
 @pytest.mark.parametrize(("start", "end"), [("2026-11-02", ""), ("", "2026-10-31")])
 def test_query_outside_service_window_rejected(world, monkeypatch, start, end):
     from census import clock, config
