@@ -264,7 +264,11 @@ def test_checksum_mismatch_rejects_file_other_file_used(registered):
     s3.put_object(Bucket=registered.bucket, Key=upload.folder + "b.csv", Body=other[: len(other) // 2])
     report = ingest_upload(s3, registered.bucket, upload.manifest_key)
     assert [file.status for file in report.files] == ["accepted", "rejected"]
+    assert report.files[1].code == "checksum_mismatch"
     assert "SHA-256" in report.files[1].reason
+    written = report.to_dict()["files"]
+    assert written[1]["code"] == "checksum_mismatch"
+    assert "code" not in written[0]
     assert report.counts["accepted_rows"] == 24
 
 

@@ -241,6 +241,7 @@ def test_row_count_mismatch_rejects_whole_file(aws):
     upload = build_upload("registry", "electricity", "430102", DAY, [("registry.csv", data, 3)])
     report = ingest(aws, upload)
     assert report.files[0].status == "rejected"
+    assert report.files[0].code == "row_count_mismatch"
     assert "2 data lines" in report.files[0].reason
     assert items() == {}
 

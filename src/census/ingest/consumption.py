@@ -85,6 +85,7 @@ def _read_file(
         )
     except FileRejected as rejection:
         result.status = outcomes.REJECTED
+        result.code = rejection.code
         result.reason = str(rejection)
         logger.warning("upload file rejected", file=entry.name, code=rejection.code)
         return None

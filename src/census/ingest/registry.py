@@ -319,6 +319,7 @@ def _read_rows(s3_client: Any, bucket: str, manifest: Manifest, report: Report) 
             )
         except FileRejected as rejection:
             result.status = outcomes.REJECTED
+            result.code = rejection.code
             result.reason = str(rejection)
             logger.warning("upload file rejected", file=entry.name, code=rejection.code)
             continue

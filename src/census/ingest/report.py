@@ -31,6 +31,8 @@ class FileResult:
     accepted_rows: int = 0
     rejected_rows: int = 0
     duplicate_rows_dropped: int = 0
+    # Set for a rejected file: a stable code for programs, and the message for people.
+    code: str | None = None
     reason: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
@@ -42,6 +44,8 @@ class FileResult:
             "rejected_rows": self.rejected_rows,
             "duplicate_rows_dropped": self.duplicate_rows_dropped,
         }
+        if self.code:
+            result["code"] = self.code
         if self.reason:
             result["reason"] = self.reason
         return result
