@@ -16,7 +16,7 @@ from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 OUTPUT = ROOT / "docs" / "openapi.json"
-API_FUNCTIONS = ("verify", "query", "history")
+API_FUNCTIONS = ("verify", "query", "history", "admin")
 
 # The handlers read their settings at import; the document needs none of these values.
 PLACEHOLDER_ENV = {

@@ -6,6 +6,7 @@ from datetime import datetime, timedelta
 
 from pynamodb.attributes import BooleanAttribute, NumberAttribute, UnicodeAttribute
 from pynamodb.exceptions import PutError
+from pynamodb.expressions.condition import Condition
 from pynamodb.models import Model
 
 from census.dal.models import _MetaDefaults, register
@@ -56,4 +57,25 @@ def write_event(event: AuditEvent, *, retention_days: int) -> bool:
 
 
 def events_on(day: str) -> list[AuditRecord]:
+    """Return every event of a Beijing day, oldest first."""
     return list(AuditRecord.query(day))
+
+
+def search_events(
+    day: str, *, after: str | None, limit: int, filter_condition: Condition | None
+) -> tuple[list[AuditRecord], bool]:
+    """Return up to `limit` events of a day after the event id `after` that match, oldest first.
+
+    The second value is True when more matching events may follow. DynamoDB
+    applies the filter after reading, so a page can take several reads.
+    """
+    range_condition = AuditRecord.event_id > after if after else None
+    found: list[AuditRecord] = []
+    results = AuditRecord.query(
+        day, range_key_condition=range_condition, filter_condition=filter_condition, page_size=max(limit, 100)
+    )
+    for record in results:
+        if len(found) == limit:
+            return found, True
+        found.append(record)
+    return found, False

@@ -15,6 +15,8 @@ from census.domain.beijing import beijing_date
 
 QUERY = "query"
 VERIFY = "verify"
+# An admin reading roster status, usage, the audit trail or a spot-check sample.
+ADMIN = "admin"
 
 
 @dataclass(frozen=True)
