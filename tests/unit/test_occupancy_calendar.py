@@ -10,7 +10,14 @@ import pytest
 from census.domain.occupancy import CalendarNotCoveredError, MeterHistory, classify, load_config
 from census.domain.occupancy.calendar import REST_DAY, WORKDAY, covered_years, day_kind
 from census.domain.occupancy.daily_use import MISSING, NO_USE, USED, DayJudgement
-from census.domain.occupancy.tags import day_kinds, home_hours_tags, usage_tags
+from census.domain.occupancy.tags import (
+    KIND_REST_DAY,
+    KIND_UNKNOWN,
+    KIND_WORKDAY,
+    day_kinds,
+    home_hours_tags,
+    usage_tags,
+)
 
 CONFIG = load_config()
 
@@ -47,7 +54,14 @@ def test_classify_raises_for_year_not_covered():
 
 def test_day_kinds_marks_swapped_weekend_as_workday():
     kinds = day_kinds(date(2026, 9, 19), 3)
-    assert kinds.tolist() == [False, True, True]
+    assert kinds.tolist() == [KIND_REST_DAY, KIND_WORKDAY, KIND_WORKDAY]
+
+
+def test_day_kinds_before_calendar_unknown():
+    first, _ = covered_years()
+    kinds = day_kinds(date(first - 1, 12, 31), 2)
+    # 1 January is New Year's Day, a public holiday.
+    assert kinds.tolist() == [KIND_UNKNOWN, KIND_REST_DAY]
 
 
 def _judgement(first_day: date, states: dict[date, int], days: int) -> DayJudgement:

@@ -174,10 +174,7 @@ def test_supply_off_month_red():
 def test_water_heater_cycles_while_away_red():
     # A 2 kW water heater reheats for about 15 minutes every 6.5 hours, at a
     # different clock hour each time, with nobody home.
-    hourly = days_of(fridge_day, DAYS, 13)
-    for cycle in range(int(DAYS * 24 / 6.5)):
-        hour = int(cycle * 6.5)
-        hourly[hour // 24, hour % 24] += 0.5
+    hourly = _water_heater(days_of(fridge_day, DAYS, 13))
     result = _run(_history("electricity", hourly))
     assert result.code == "RED"
     assert result.facts["rule"] == "no_human_pattern"
@@ -200,13 +197,33 @@ def _timer_light(hourly: np.ndarray, seed: int) -> np.ndarray:
     return lit
 
 
+def _water_heater(hourly: np.ndarray) -> np.ndarray:
+    """Add a water heater reheating for 15 minutes every 6.5 hours, at a different hour each time."""
+    heated = hourly.copy()
+    for cycle in range(int(heated.shape[0] * 24 / 6.5)):
+        hour = int(cycle * 6.5)
+        heated[hour // 24, hour % 24] += 0.5
+    return heated
+
+
 def test_timer_light_in_empty_home_red():
-    # Five hours a day well above the fridge: without the timer floor every
-    # day would have 5 active hours and read GREEN.
-    hourly = _timer_light(days_of(fridge_day, DAYS, 30), 31)
+    # Five hours a day well above the fridge, and a water heater that lands
+    # in them now and then: without the timer floor every day would have 5
+    # active hours and read GREEN.
+    hourly = _water_heater(_timer_light(days_of(fridge_day, DAYS, 30), 31))
     result = _run(_history("electricity", hourly))
     assert result.code == "RED"
     assert result.facts["rule"] == "no_human_pattern"
+
+
+def test_timer_light_with_steady_totals_unknown():
+    # Fridge and timer light alone repeat the same day total within 1% for
+    # 8 weeks, above a fridge-only level: no day tells an empty home from a
+    # household that lives by the clock.
+    hourly = _timer_light(days_of(fridge_day, DAYS, 30), 31)
+    result = _run(_history("electricity", hourly))
+    assert result.code == "UNKNOWN"
+    assert result.reason == "steady_load"
 
 
 def test_people_under_a_timer_light_green():

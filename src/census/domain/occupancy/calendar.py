@@ -57,9 +57,15 @@ def covered_years() -> tuple[int, int]:
     return min(years), max(years)
 
 
-def check_covered(day: date) -> None:
+def is_covered(day: date) -> bool:
+    """Return True when the package or calendar_years.toml lists the kinds of day of that year."""
     first, last = covered_years()
-    if not first <= day.year <= last:
+    return first <= day.year <= last or day.year in entered_years()
+
+
+def check_covered(day: date) -> None:
+    if not is_covered(day):
+        first, last = covered_years()
         raise CalendarNotCoveredError(day, first, last)
 
 

@@ -11,8 +11,9 @@ Decision, in this order (defaults from thresholds.toml):
    the last 7 days rule GREEN out even if every missing one had been a day of
    use.
 5. UNKNOWN (`steady_load`): no use on any of the last 30 days, with data on
-   at least 20 of them, where some of those days are no use only because the
-   level has held steady for weeks with no day of use to compare it with.
+   at least 20 of them, but fewer than 20 once the days are left out that
+   are no use only because the level has held steady for weeks with no day
+   of use to compare it with.
 6. RED (`no_use_30_days`): no use on any of the last 30 days, with data on at
    least 20 of them.
 7. Otherwise UNKNOWN: `estimated_readings` when estimated days were dropped
@@ -27,7 +28,7 @@ configuration.
 from __future__ import annotations
 
 from collections import Counter
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 
 import numpy as np
 
@@ -76,6 +77,8 @@ def classify(
     config: OccupancyConfig,
 ) -> Classification:
     """Classify one meter as of the last day of its history."""
+    if isinstance(connected_on, datetime):
+        raise ValueError(f"connected_on must be a date, not the datetime {connected_on.isoformat()}")
     if status not in STATUSES:
         raise ValueError(f"unknown meter status {status!r}; expected one of {', '.join(STATUSES)}")
     rules = config.rules
@@ -107,6 +110,7 @@ def classify(
     use_7 = int(np.count_nonzero(window_7 == USED))
     missing_7 = rules.green_window_days - data_7
     estimated_30 = judgement.rule[-rules.red_window_days :].count(daily_use.ESTIMATED)
+    steady_30 = judgement.rule[-rules.red_window_days :].count(daily_use.STEADY_LOAD)
     facts = {
         "days_with_data_30": data_30,
         "days_with_use_30": use_30,
@@ -122,10 +126,11 @@ def classify(
     elif use_30 >= 1 and use_7 + missing_7 < rules.green_min_use_days:
         code, reason = YELLOW, "intermittent_use"
         facts["rule"] = _deciding_rule(day_rules, window_30, USED)
-    elif use_30 == 0 and data_30 >= rules.red_min_data_days and daily_use.STEADY_LOAD in day_rules:
-        # A level held for weeks with nothing to compare it with: an appliance
-        # in an empty home or a very regular household. RED would drop the
-        # household from the count on a guess, so the enumerator visits.
+    elif use_30 == 0 and data_30 - steady_30 < rules.red_min_data_days <= data_30:
+        # Without the days of a level held for weeks with nothing to compare
+        # it with (an appliance in an empty home, or a very regular
+        # household), too few days show no use. RED would drop the household
+        # from the count on a guess, so the enumerator visits.
         code, reason = UNKNOWN, "steady_load"
         facts["rule"] = daily_use.STEADY_LOAD
     elif use_30 == 0 and data_30 >= rules.red_min_data_days:
@@ -145,8 +150,8 @@ def classify(
 
     tags: tuple[str, ...] = ()
     if code in (GREEN, YELLOW):
-        workdays = day_kinds(history.first_day, state.size)
+        kinds = day_kinds(history.first_day, state.size)
         tags = tuple(
-            usage_tags(judgement, workdays, config.tags) + home_hours_tags(judgement, workdays, config.tags)
+            usage_tags(judgement, kinds, config.tags) + home_hours_tags(judgement, kinds, config.tags)
         )
     return Classification(code, reason, as_of, tags, facts)

@@ -206,6 +206,8 @@ def _check_consistency(config: OccupancyConfig) -> None:
         problems.append("need 1 <= partial_day_min_hours <= full_day_min_hours <= 24")
     if rules.estimated_run_days < 2:
         problems.append("need estimated_run_days >= 2")
+    if not 1 <= tags.tag_window_days <= rules.history_max_days:
+        problems.append("need 1 <= tag_window_days <= history_max_days")
     if not 0 <= tags.visit_first_hour < tags.visit_end_hour <= 24:
         problems.append("need 0 <= visit_first_hour < visit_end_hour <= 24")
     if not tags.night_end_hour <= tags.morning_end_hour < tags.night_start_hour <= 24:
@@ -221,6 +223,10 @@ def _check_consistency(config: OccupancyConfig) -> None:
             problems.append(f"{utility}: need min_active_hours >= 1")
         if thresholds.contrast_ratio <= 1:
             problems.append(f"{utility}: need contrast_ratio > 1")
+        if thresholds.off_floor <= 0:
+            problems.append(f"{utility}: need off_floor > 0, the level below which a day is no use")
+        if thresholds.clock_floor_min_days < 1:
+            problems.append(f"{utility}: need clock_floor_min_days >= 1")
     if problems:
         raise ConfigError(f"{config.source}: " + "; ".join(problems))
 

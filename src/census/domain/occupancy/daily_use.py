@@ -88,9 +88,9 @@ def _estimated_days(
         # exactly without being an estimate.
         constant_flow = full & (spread == 0)
         same_as_previous = np.all((hourly[1:] == hourly[:-1]) | ~(present[1:] | present[:-1]), axis=1)
+        # The later day is the copy; the day it repeats was read.
         copied = same_as_previous & full[1:] & full[:-1] & ~constant_flow[1:]
         estimated[1:] |= copied
-        estimated[:-1] |= copied
 
     values = daily.tolist()
     run_start = 0
@@ -274,7 +274,13 @@ def _hourly_activity(
     # with a high daytime draw still shows when its people are busy.
     presence_threshold = quiet[:, None] * (1 + th.presence_ratio) + th.presence_margin
     floor = _clock_floor(hours[full], th)
+    base = reference
     if floor is not None:
+        # An appliance cycle adds the same on top of a timer load that is
+        # active by itself (a lamp), so its size is measured from the timer's
+        # level there. Below that level, such as a fridge's alternating hours,
+        # sizes stay measured from the reference.
+        base = np.where(floor[None, :] > threshold, floor[None, :], reference)
         # An hour must clear its clock hour's timer draw by as much as it
         # must clear the quiet level: a timer adds nothing, a draw on top does.
         threshold = threshold + np.maximum(floor[None, :] - reference, 0.0)
@@ -282,7 +288,7 @@ def _hourly_activity(
     with np.errstate(invalid="ignore"):
         active = hours > threshold
         present = hours > presence_threshold
-    human = active & ~_appliance_cycles(hours - reference, active, th)
+    human = active & ~_appliance_cycles(hours - base, active, th)
     present &= ~(active & ~human)
     # Someone active before and after a short quiet spell was probably home
     # through it: bridge gaps of up to `presence_gap_hours` hours.
@@ -350,6 +356,11 @@ def judge_days(
         elif hourly_used[i]:
             state[i] = USED
             rule.append(HOURLY_ACTIVITY)
+        elif counts[i] >= rules.full_day_min_hours and has_total and steady_only[i]:
+            # No active hour, and a day total held steady for weeks: the hours
+            # repeat like a timer's, which a very regular household's could too.
+            state[i] = NO_USE
+            rule.append(STEADY_LOAD)
         elif counts[i] >= rules.full_day_min_hours:
             state[i] = NO_USE
             rule.append(NO_HUMAN_PATTERN)

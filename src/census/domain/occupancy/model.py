@@ -13,6 +13,17 @@ CODES = ("GREEN", "YELLOW", "RED", "UNKNOWN")
 STATUSES = ("in_service", "removed", "terminated")
 
 
+def _check_readings(name: str, values: np.ndarray) -> None:
+    """Raise ValueError naming the first negative or infinite reading; NaN (missing) is allowed."""
+    bad = np.isinf(values) | (values < 0)
+    if bad.any():
+        position = tuple(int(index) for index in np.argwhere(bad)[0])
+        raise ValueError(
+            f"{name} reading {values[position]!r} at {position} is negative or infinite; "
+            "readings are consumption per day or hour, 0 or more, NaN where missing"
+        )
+
+
 @dataclass(frozen=True)
 class MeterHistory:
     """Consumption of one meter, one entry per day, oldest first.
@@ -36,11 +47,13 @@ class MeterHistory:
         daily = np.asarray(self.daily, dtype=np.float64)
         if daily.ndim != 1 or daily.size == 0:
             raise ValueError(f"daily must be a non-empty 1-D array; got shape {daily.shape}")
+        _check_readings("daily", daily)
         object.__setattr__(self, "daily", daily)
         if self.hourly is not None:
             hourly = np.asarray(self.hourly, dtype=np.float64)
             if hourly.shape != (daily.size, 24):
                 raise ValueError(f"hourly must have shape ({daily.size}, 24); got {hourly.shape}")
+            _check_readings("hourly", hourly)
             object.__setattr__(self, "hourly", hourly)
 
     @property

@@ -7,7 +7,7 @@ from datetime import date, timedelta
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
-from census.domain.occupancy.calendar import REST_DAY, WORKDAY, day_kind
+from census.domain.occupancy.calendar import REST_DAY, WORKDAY, day_kind, is_covered
 from census.domain.occupancy.config import TagRules
 from census.domain.occupancy.daily_use import MISSING, USED, DayJudgement
 
@@ -16,17 +16,30 @@ REST_DAY_USE = "rest_day_use"
 HOME_HOURS_PREFIX = "home_hours_"
 
 
+# Kinds of day in the array that day_kinds() returns.
+KIND_REST_DAY = 0
+KIND_WORKDAY = 1
+# A day of a year the calendar does not cover (the start of a history that
+# reaches back before it): it counts for neither kind.
+KIND_UNKNOWN = -1
+
+
 def day_kinds(first_day: date, n: int) -> np.ndarray:
-    """Return a boolean array, True where the day is an official workday."""
-    return np.array([day_kind(first_day + timedelta(days=i)) == WORKDAY for i in range(n)], dtype=bool)
+    """Return, per day, KIND_WORKDAY, KIND_REST_DAY or KIND_UNKNOWN by the official calendar."""
+    kinds = np.full(n, KIND_UNKNOWN, dtype=np.int8)
+    for i in range(n):
+        day = first_day + timedelta(days=i)
+        if is_covered(day):
+            kinds[i] = KIND_WORKDAY if day_kind(day) == WORKDAY else KIND_REST_DAY
+    return kinds
 
 
-def usage_tags(judgement: DayJudgement, workdays: np.ndarray, rules: TagRules) -> list[str]:
+def usage_tags(judgement: DayJudgement, kinds: np.ndarray, rules: TagRules) -> list[str]:
     """Tag each kind of day on which the home is usually in use in the tag window."""
     state = judgement.state[-rules.tag_window_days :]
-    kinds = workdays[-rules.tag_window_days :]
+    window = kinds[-rules.tag_window_days :]
     tags = []
-    for name, mask in ((WORKDAY_USE, kinds), (REST_DAY_USE, ~kinds)):
+    for name, mask in ((WORKDAY_USE, window == KIND_WORKDAY), (REST_DAY_USE, window == KIND_REST_DAY)):
         with_data = int(np.count_nonzero(mask & (state != MISSING)))
         used = int(np.count_nonzero(mask & (state == USED)))
         if with_data and used >= rules.usual_use_share * with_data:
@@ -61,7 +74,7 @@ def _overnight(presence: np.ndarray, rules: TagRules) -> np.ndarray:
     return bridged.reshape(presence.shape)
 
 
-def home_hours_tags(judgement: DayJudgement, workdays: np.ndarray, rules: TagRules) -> list[str]:
+def home_hours_tags(judgement: DayJudgement, kinds: np.ndarray, rules: TagRules) -> list[str]:
     """Suggest, per kind of day, the visiting window in which presence was most frequent.
 
     Presence frequency of an hour is the share of used days of that kind, among
@@ -71,11 +84,12 @@ def home_hours_tags(judgement: DayJudgement, workdays: np.ndarray, rules: TagRul
     """
     if judgement.presence is None or judgement.observed is None:
         return []
-    presence = _overnight(judgement.presence, rules)
+    # Gaps bridged as presence may cover missing hours; only observed hours count.
+    presence = _overnight(judgement.presence, rules) & judgement.observed
     used = judgement.state == USED
     length = rules.home_hours_length
     tags = []
-    for kind, mask in ((WORKDAY, workdays), (REST_DAY, ~workdays)):
+    for kind, mask in ((WORKDAY, kinds == KIND_WORKDAY), (REST_DAY, kinds == KIND_REST_DAY)):
         days = used & mask & judgement.observed.any(axis=1)
         if np.count_nonzero(days) < rules.home_hours_min_days:
             continue
