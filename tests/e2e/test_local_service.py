@@ -6,6 +6,7 @@ import gzip
 import json
 import time
 from collections.abc import Callable
+from datetime import UTC, datetime
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -15,6 +16,7 @@ import jwt
 import pytest
 from cryptography.hazmat.primitives.asymmetric import rsa
 
+from census.domain.beijing import beijing_date
 from local import signin
 from local.server import LocalService
 from tests.e2e.conftest import ApiClient
@@ -364,3 +366,40 @@ def test_enumerator_refused_team_view(api: ApiClient, verified_token) -> None:
 
     assert response.status == 403
     assert response.body["error"]["code"] == "NOT_SUPERVISOR"
+
+
+# ---------------------------------------------------------------- admin routes
+
+
+def test_admin_finds_query_in_audit_through_gateway(
+    api: ApiClient, local_service: LocalService, verified_token: Callable[[str], str]
+) -> None:
+    meter_number = _person(local_service, "E001")["meter_outside_area"]
+    api.call("POST", "/v1/queries", token=verified_token("E001"), body={"meter_number": meter_number})
+    local_service.drain_audit()
+    day = beijing_date(datetime.now(UTC)).isoformat()
+
+    response = api.call(
+        "GET",
+        f"/v1/admin/audit?day={day}&actor=E001&outcome=METER_OUTSIDE_AREA",
+        token=local_service.sign_in("admin"),
+    )
+
+    assert response.status == 200, response.body
+    assert meter_number in [event["meter_number"] for event in response.body["events"]]
+
+
+def test_admin_usage_through_gateway(api: ApiClient, local_service: LocalService) -> None:
+    day = beijing_date(datetime.now(UTC)).isoformat()
+
+    response = api.call("GET", f"/v1/admin/usage?from={day}&to={day}", token=local_service.sign_in("admin"))
+
+    assert response.status == 200, response.body
+    assert response.body["days"][0]["day"] == day
+
+
+def test_enumerator_refused_admin_usage(api: ApiClient, verified_token) -> None:
+    response = api.call("GET", "/v1/admin/usage?from=2026-11-01&to=2026-11-01", token=verified_token("E002"))
+
+    assert response.status == 403
+    assert response.body["error"]["code"] == "NOT_ADMIN"
