@@ -8,15 +8,8 @@ from census.domain.occupancy import calendar
 
 
 @pytest.fixture
-def entered_2031(monkeypatch, tmp_path):
-    path = tmp_path / "calendar_years.toml"
-    path.write_text('[2031]\nholidays = ["2031-10-01", "2031-10-02"]\nworking_days = ["2031-10-11"]\n')
-    monkeypatch.setattr(calendar, "CALENDAR_YEARS_FILE", path)
-    calendar.entered_years.cache_clear()
-    calendar.day_kind.cache_clear()
-    yield
-    calendar.entered_years.cache_clear()
-    calendar.day_kind.cache_clear()
+def entered_2031(enter_calendar_years):
+    enter_calendar_years('[2031]\nholidays = ["2031-10-01", "2031-10-02"]\nworking_days = ["2031-10-11"]\n')
 
 
 def test_entered_holiday_on_weekday_is_rest_day(entered_2031):

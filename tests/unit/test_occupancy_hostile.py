@@ -31,12 +31,12 @@ from census.domain.occupancy import (
     Classification,
     ConfigError,
     MeterHistory,
-    calendar,
     classify,
     combine,
     load_config,
     parse_config,
 )
+from tests.unit.occupancy_days import occupied_day
 
 CONFIG = load_config()
 UTILITIES = ("electricity", "water", "gas")
@@ -70,14 +70,6 @@ def _from_hours(utility: str, hourly: np.ndarray, as_of: date = AS_OF) -> MeterH
 
 def _run(history: MeterHistory, **kwargs) -> Classification:
     return classify(history, config=CONFIG, **kwargs)
-
-
-def occupied_day(rng: np.random.Generator) -> np.ndarray:
-    """About 5 kWh: standby at night, breakfast, an evening of cooking and television."""
-    day = 0.08 + 0.02 * rng.random(24)
-    day[6:9] += rng.uniform(0.2, 0.6, 3)
-    day[17:23] += rng.uniform(0.4, 1.0, 6)
-    return day
 
 
 def occupied_hours(count: int, seed: int) -> np.ndarray:
@@ -642,15 +634,8 @@ def test_earliest_project_year_green():
 
 
 @pytest.fixture
-def entered_2027(monkeypatch, tmp_path):
-    path = tmp_path / "calendar_years.toml"
-    path.write_text('[2027]\nholidays = ["2027-01-01"]\nworking_days = []\n')
-    monkeypatch.setattr(calendar, "CALENDAR_YEARS_FILE", path)
-    calendar.entered_years.cache_clear()
-    calendar.day_kind.cache_clear()
-    yield
-    calendar.entered_years.cache_clear()
-    calendar.day_kind.cache_clear()
+def entered_2027(enter_calendar_years):
+    enter_calendar_years('[2027]\nholidays = ["2027-01-01"]\nworking_days = []\n')
 
 
 def test_entered_year_classified(entered_2027):
