@@ -67,7 +67,14 @@ def build_document() -> dict[str, Any]:
         if not (ROOT / "functions" / name / "app.py").exists():
             continue
         schema = json.loads(_load(name).app.get_openapi_json_schema(title="census", version="1"))
-        document["paths"].update(schema.get("paths", {}))
+        for path, operations in schema.get("paths", {}).items():
+            # Two functions may serve one path with different methods
+            # (POST /v1/queries and GET /v1/queries): merge, never replace.
+            merged = document["paths"].setdefault(path, {})
+            clash = sorted(set(merged) & set(operations))
+            if clash:
+                raise SystemExit(f"{path}: {', '.join(clash)} defined by two functions")
+            merged.update(operations)
         document["components"]["schemas"].update(schema.get("components", {}).get("schemas", {}))
     document["paths"] = dict(sorted(document["paths"].items()))
     document["components"]["schemas"] = dict(sorted(document["components"]["schemas"].items()))
