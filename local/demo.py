@@ -204,7 +204,10 @@ class DemoFeed:
     def upload_next_day(self, county: str) -> str:
         """Upload the county's next held-back day and run the functions it starts; return the day."""
         with self._lock:
-            if not self._held_back.get(county):
+            if county not in self._held_back:
+                known = ", ".join(sorted(self._held_back))
+                raise LookupError(f"county {county} has no demo data; the demo counties are {known}")
+            if not self._held_back[county]:
                 raise LookupError(f"no held-back day of county {county} is left")
             upload = self._held_back[county].popleft()
             self._put(upload)

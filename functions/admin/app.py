@@ -1,9 +1,13 @@
 """/v1/admin/...: roster status, usage figures, audit search and spot checks for census office admins."""
 
+from collections import Counter
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import date, datetime
 from typing import Annotated, Any
 
 import boto3
+from aws_lambda_powertools.event_handler import APIGatewayHttpResolver
 from aws_lambda_powertools.event_handler.openapi.params import Body, Query
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
@@ -15,7 +19,7 @@ from census.dal import models
 from census.dal.audit import AuditRecord
 from census.domain.audit import ADMIN, AuditEvent
 from census.domain.meters import parse_meter_number
-from census.errors import CensusError
+from census.errors import CensusError, InvalidBody
 from census.observability import logger, metrics, tracer
 from census.services import admin
 from census.services.audit import AuditQueue
@@ -23,7 +27,22 @@ from census.services.audit import AuditQueue
 settings = config.settings()
 models.configure(settings.tables)
 audit_queue = AuditQueue(boto3.client("sqs"), settings.audit_queue_url)
-app = create_resolver()
+
+
+def _audit(outcome: str) -> None:
+    caller = current_caller(app)
+    event = AuditEvent.create(
+        now=clock.now(), action=ADMIN, actor=f"sub:{caller.sub}", outcome=outcome,
+        request_id=request_id_of(app),
+    )  # fmt: skip
+    audit_queue.send(event)
+
+
+def _audit_invalid_request(_resolver: APIGatewayHttpResolver) -> None:
+    _audit(InvalidBody.code)
+
+
+app = create_resolver(on_invalid_body=_audit_invalid_request)
 
 
 # ---------------------------------------------------------------- bodies
@@ -57,11 +76,21 @@ class DayUsage(BaseModel):
     verifications_by_outcome: dict[str, int]
 
 
+class UsageTotals(BaseModel):
+    """The days of a usage response added up. People and meters are left out: a sum of daily
+    distinct counts would count a person active on two days twice."""
+
+    first_day: date
+    last_day: date
+    queries: int
+    queries_by_outcome: dict[str, int]
+    retries_replayed: int
+    verifications_by_outcome: dict[str, int]
+
+
 class Usage(BaseModel):
     days: list[DayUsage]
-    totals: DayUsage | None = Field(
-        description="The days added up; people and meters are summed per day, not distinct over the range"
-    )
+    totals: UsageTotals
 
 
 class AuditEntry(BaseModel):
@@ -116,29 +145,24 @@ class SpotCheck(BaseModel):
 # ---------------------------------------------------------------- routes
 
 
-def _authorize(operation: str) -> None:
-    """Raise NotAdmin unless the caller is an admin; audit the call either way."""
-    caller = current_caller(app)
-    outcome = operation
+@contextmanager
+def _admin_call(operation: str) -> Iterator[None]:
+    """Run a route's body for admins only, and audit the call with its operation or its error code."""
     try:
-        admin.require_admin(caller)
+        admin.require_admin(current_caller(app))
+        yield
     except CensusError as error:
-        outcome = error.code
+        _audit(error.code)
         raise
-    finally:
-        event = AuditEvent.create(
-            now=clock.now(), action=ADMIN, actor=f"sub:{caller.sub}", outcome=outcome,
-            request_id=request_id_of(app),
-        )  # fmt: skip
-        audit_queue.send(event)
+    else:
+        _audit(operation)
 
 
 @app.get("/v1/admin/roster/<person_id>")
 @tracer.capture_method
 def get_roster_status(person_id: str) -> RosterStatus:
-    _authorize("roster_status")
-
-    status = admin.roster_status(person_id, clock.now())
+    with _admin_call("roster_status"):
+        status = admin.roster_status(person_id, clock.now())
 
     person = status.person
     logger.info("roster status read", person_id=person.person_id)
@@ -171,41 +195,39 @@ def _day_usage(figures: admin.DayUsage) -> DayUsage:
     )
 
 
-def _add(days: list[DayUsage]) -> DayUsage | None:
-    if not days:
-        return None
-    by_outcome: dict[str, int] = {}
-    verifications: dict[str, int] = {}
+def _totals(days: list[DayUsage]) -> UsageTotals:
+    by_outcome: Counter[str] = Counter()
+    verifications: Counter[str] = Counter()
     for day in days:
-        for outcome, count in day.queries_by_outcome.items():
-            by_outcome[outcome] = by_outcome.get(outcome, 0) + count
-        for outcome, count in day.verifications_by_outcome.items():
-            verifications[outcome] = verifications.get(outcome, 0) + count
-    return DayUsage(
-        day=days[-1].day,
+        by_outcome.update(day.queries_by_outcome)
+        verifications.update(day.verifications_by_outcome)
+    return UsageTotals(
+        first_day=days[0].day,
+        last_day=days[-1].day,
         queries=sum(day.queries for day in days),
         queries_by_outcome=dict(sorted(by_outcome.items())),
         retries_replayed=sum(day.retries_replayed for day in days),
-        people=sum(day.people for day in days),
-        meters=sum(day.meters for day in days),
         verifications_by_outcome=dict(sorted(verifications.items())),
     )
+
+
+DATE_FORMAT = "a Beijing date as YYYY-MM-DD"
 
 
 @app.get("/v1/admin/usage")
 @tracer.capture_method
 def get_usage(
-    first: Annotated[date, Query(alias="from", description="First Beijing date")],
+    first: Annotated[date, Query(alias="from", description=f"First day: {DATE_FORMAT}")],
     last: Annotated[
-        date, Query(alias="to", description=f"Last Beijing date, at most {admin.USAGE_MAX_DAYS} days on")
+        date,
+        Query(alias="to", description=f"Last day: {DATE_FORMAT}, at most {admin.USAGE_MAX_DAYS} days on"),
     ],
 ) -> Usage:
-    _authorize("usage")
-
-    days = [_day_usage(figures) for figures in admin.usage(first, last)]
+    with _admin_call("usage"):
+        days = [_day_usage(figures) for figures in admin.usage(first, last)]
 
     logger.info("usage read", days=len(days))
-    return Usage(days=days, totals=_add(days))
+    return Usage(days=days, totals=_totals(days))
 
 
 def _audit_entry(record: AuditRecord) -> AuditEntry:
@@ -224,27 +246,34 @@ def _audit_entry(record: AuditRecord) -> AuditEntry:
 @app.get("/v1/admin/audit")
 @tracer.capture_method
 def search_audit(
-    day: Annotated[date, Query(description="Beijing date of the events")],
-    actor: Annotated[str | None, Query(max_length=80, description="Person id, or sub:<Cognito sub>")] = None,
-    meter_number: Annotated[str | None, Query(max_length=64)] = None,
-    action: Annotated[str | None, Query(pattern="^(query|verify|admin)$")] = None,
-    outcome: Annotated[
-        str | None, Query(max_length=40, description="A code, an error code or an operation")
+    day: Annotated[date, Query(description=f"Day of the events: {DATE_FORMAT}")],
+    actor: Annotated[
+        str | None, Query(max_length=80, description="Person id (E001), or sub:<Cognito sub>; exact")
     ] = None,
-    limit: Annotated[int, Query(ge=1, le=admin.AUDIT_PAGE_MAX)] = 50,
+    meter_number: Annotated[str | None, Query(max_length=64)] = None,
+    action: Annotated[
+        str | None, Query(pattern="^(query|verify|admin)$", description="query, verify or admin")
+    ] = None,
+    outcome: Annotated[
+        str | None,
+        Query(
+            max_length=40,
+            description="A code (GREEN), an error code (QUOTA_EXHAUSTED) or an operation; exact",
+        ),
+    ] = None,
+    limit: Annotated[int, Query(ge=1, le=admin.AUDIT_PAGE_MAX, description="Events per page, 1-200")] = 50,
     cursor: Annotated[
-        str | None, Query(max_length=80, description="`next_cursor` of the previous page")
+        str | None, Query(max_length=120, description="`next_cursor` of the previous page")
     ] = None,
 ) -> AuditList:
-    _authorize("audit_search")
-    search = admin.AuditSearch(
-        actor=actor,
-        meter_number=parse_meter_number(meter_number).value if meter_number else None,
-        action=action,
-        outcome=outcome,
-    )
-
-    page = admin.search_audit(day, search, limit=limit, cursor=cursor)
+    with _admin_call("audit_search"):
+        search = admin.AuditSearch(
+            actor=actor,
+            meter_number=parse_meter_number(meter_number).value if meter_number else None,
+            action=action,
+            outcome=outcome,
+        )
+        page = admin.search_audit(day, search, limit=limit, cursor=cursor)
 
     logger.info("audit searched", events=len(page.events))
     return AuditList(events=[_audit_entry(record) for record in page.events], next_cursor=page.next_cursor)
@@ -253,11 +282,10 @@ def search_audit(
 @app.post("/v1/admin/spot-checks")
 @tracer.capture_method
 def post_spot_check(body: Annotated[SpotCheckRequest, Body()]) -> SpotCheck:
-    _authorize("spot_check")
-
-    sample = admin.spot_check(
-        body.day, size=body.size, area_code=body.area_code, seed=body.seed, now=clock.now()
-    )
+    with _admin_call("spot_check"):
+        sample = admin.spot_check(
+            body.day, size=body.size, area_code=body.area_code, seed=body.seed, now=clock.now()
+        )
 
     logger.info("spot check drawn", population=sample.population, size=len(sample.items), seed=sample.seed)
     return SpotCheck(

@@ -50,7 +50,12 @@ history_expires_at = history.history_expiry(settings.service_end, settings.histo
 
 def _audit_invalid_body(resolver: APIGatewayHttpResolver) -> None:
     caller = current_caller(resolver)
-    _audit(f"sub:{caller.sub}", "", InvalidBody.code, request_id_of(resolver))
+    # Filed under the person when known, so that an audit search by person id finds it.
+    try:
+        actor = identity.resolve_person(caller).person_id
+    except CensusError:
+        actor = f"sub:{caller.sub}"
+    _audit(actor, "", InvalidBody.code, request_id_of(resolver))
 
 
 app = create_resolver(on_invalid_body=_audit_invalid_body)

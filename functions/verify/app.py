@@ -4,6 +4,7 @@ from datetime import datetime
 from typing import Annotated, Any
 
 import boto3
+from aws_lambda_powertools.event_handler import APIGatewayHttpResolver
 from aws_lambda_powertools.event_handler.openapi.params import Body
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
@@ -15,7 +16,7 @@ from census.dal import models, quota
 from census.dal.models import RosterPerson
 from census.domain.audit import VERIFY, AuditEvent
 from census.domain.beijing import beijing_date, next_beijing_midnight
-from census.errors import CensusError, VerificationLocked, VerificationMismatch
+from census.errors import CensusError, InvalidBody, VerificationLocked, VerificationMismatch
 from census.observability import logger, metrics, tracer
 from census.services import identity
 from census.services.audit import AuditQueue
@@ -24,7 +25,14 @@ from census.services.query import require_service_window
 settings = config.settings()
 models.configure(settings.tables)
 audit_queue = AuditQueue(boto3.client("sqs"), settings.audit_queue_url)
-app = create_resolver()
+
+
+def _audit_invalid_body(resolver: APIGatewayHttpResolver) -> None:
+    # Only POST /v1/verify has a body: a malformed one is a verification attempt too.
+    _audit(f"sub:{current_caller(resolver).sub}", InvalidBody.code, clock.now())
+
+
+app = create_resolver(on_invalid_body=_audit_invalid_body)
 
 VERIFIED = "VERIFIED"
 

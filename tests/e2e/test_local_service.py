@@ -332,6 +332,7 @@ def test_upload_next_day_unknown_county_not_found(api: ApiClient) -> None:
 
     assert response.status == 404
     assert "999999" in response.body["message"]
+    assert "the demo counties are 430102" in response.body["message"]
 
 
 def test_upload_next_day_without_county_rejected(api: ApiClient) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import urllib.parse
 from datetime import UTC, datetime, timedelta
 
 import boto3
@@ -113,6 +114,16 @@ def test_admin_call_is_audited(aws, app, world):
     assert audit_messages(aws) == ["audit_search"]
 
 
+def test_admin_call_with_invalid_query_is_audited(aws, app, world):
+    get(app, ADMIN, "/v1/admin/usage", {"from": "2026-13-01", "to": DAY})
+    assert audit_messages(aws) == ["INVALID_BODY"]
+
+
+def test_admin_call_rejected_by_handler_audited_with_error(aws, app, world):
+    get(app, ADMIN, "/v1/admin/usage", {"from": "2026-10-02", "to": DAY})
+    assert audit_messages(aws) == ["INVALID_BODY"]
+
+
 # ---------------------------------------------------------------- roster status
 
 
@@ -169,8 +180,12 @@ def test_usage_days_without_events_are_zero(app, world):
     _, body = get(app, ADMIN, "/v1/admin/usage", {"from": "2026-11-01", "to": "2026-11-03"})
     assert [day["day"] for day in body["days"]] == ["2026-11-01", DAY, "2026-11-03"]
     assert [day["queries"] for day in body["days"]] == [0, 6, 0]
-    assert body["totals"]["queries"] == 6
-    assert body["totals"]["queries_by_outcome"]["YELLOW"] == 2
+    totals = body["totals"]
+    assert totals["first_day"] == "2026-11-01"
+    assert totals["last_day"] == "2026-11-03"
+    assert totals["queries"] == 6
+    assert totals["queries_by_outcome"]["YELLOW"] == 2
+    assert "people" not in totals
 
 
 def test_usage_of_31_days_accepted(app, world):
@@ -196,6 +211,7 @@ def test_usage_invalid_date_rejected(app, world):
     status, body = get(app, ADMIN, "/v1/admin/usage", {"from": "2026-13-01", "to": DAY})
     assert status == 400
     assert body["error"]["code"] == "INVALID_BODY"
+    assert body["error"]["details"] == {"field": "query.from", "problem": "expected a date as YYYY-MM-DD"}
 
 
 # ---------------------------------------------------------------- audit search
@@ -246,20 +262,29 @@ def test_audit_filtered_page_follows_cursor(app, world):
     assert second["next_cursor"] is None
 
 
-def test_audit_forged_cursor_rejected(app, world):
-    status, body = get(app, ADMIN, "/v1/admin/audit", {"day": DAY, "cursor": "x' OR 1=1"})
+@pytest.mark.parametrize("cursor", ["x' OR 1=1", "2026-11-02T02:01:00+00:00#" + "0" * 32, "%%%"])
+def test_audit_forged_cursor_rejected(app, world, cursor):
+    status, body = get(app, ADMIN, "/v1/admin/audit", {"day": DAY, "cursor": cursor})
     assert status == 400
     assert body["error"]["details"]["field"] == "cursor"
 
 
+def test_audit_cursor_safe_in_url(app, world):
+    _, body = get(app, ADMIN, "/v1/admin/audit", {"day": DAY, "limit": "2"})
+    assert body["next_cursor"]
+    assert body["next_cursor"] == urllib.parse.quote(body["next_cursor"], safe="")
+
+
 def test_audit_limit_above_200_rejected(app, world):
-    status, _ = get(app, ADMIN, "/v1/admin/audit", {"day": DAY, "limit": str(admin.AUDIT_PAGE_MAX + 1)})
+    status, body = get(app, ADMIN, "/v1/admin/audit", {"day": DAY, "limit": str(admin.AUDIT_PAGE_MAX + 1)})
     assert status == 400
+    assert body["error"]["details"]["problem"] == "at most 200"
 
 
 def test_audit_unknown_action_rejected(app, world):
-    status, _ = get(app, ADMIN, "/v1/admin/audit", {"day": DAY, "action": "delete"})
+    status, body = get(app, ADMIN, "/v1/admin/audit", {"day": DAY, "action": "delete"})
     assert status == 400
+    assert "query|verify|admin" in body["error"]["details"]["problem"]
 
 
 # ---------------------------------------------------------------- spot checks

@@ -285,5 +285,8 @@ def test_query_bad_body_is_invalid_body_and_audited(world, aws, body, headers, f
     assert response["error"]["code"] == "INVALID_BODY"
     assert response["error"]["details"]["field"] == field
     messages = boto3.client("sqs").receive_message(QueueUrl=aws.audit_queue_url, MaxNumberOfMessages=10)
-    outcomes = [json.loads(message["Body"])["outcome"] for message in messages.get("Messages", [])]
-    assert outcomes.count("INVALID_BODY") == 1
+    events = [json.loads(message["Body"]) for message in messages.get("Messages", [])]
+    rejected = [event for event in events if event["outcome"] == "INVALID_BODY"]
+    assert len(rejected) == 1
+    # The caller is verified, so the event is filed under the person, not the sign-in identity.
+    assert rejected[0]["actor"] == "E001"

@@ -69,6 +69,12 @@ def test_team_lists_members_with_use(app, team):
     assert members["E002"]["conflicts"] == 0
 
 
+def test_admin_team_without_supervisor_id_rejected(app, team):
+    status, body = get(app, team["admin"], "/v1/team")
+    assert status == 400
+    assert body["error"]["details"]["field"] == "supervisor_id"
+
+
 def test_team_member_without_quota_item_shows_zero(app, team):
     add_person("E004", supervisor_id="S001")
     _, body = get(app, team["S001"], "/v1/team")

@@ -96,6 +96,14 @@ def test_every_verification_is_audited_without_personal_data(verify_app, aws):
         assert secret not in raw
 
 
+def test_malformed_verification_is_audited(verify_app, aws):
+    event = http_event("POST", "/v1/verify", claims=claims_for("sub-1", PHONE), body={"name": "李小红"})
+    status, _ = call(verify_app, event)
+    assert status == 400
+    outcomes = [json.loads(message["Body"])["outcome"] for message in _drain_audit_queue(aws)]
+    assert outcomes == ["INVALID_BODY"]
+
+
 def test_audit_writer_stores_each_event_once(verify_app, aws):
     _verify(verify_app, "李小红", ENUMERATOR_ID)
     messages = _drain_audit_queue(aws)

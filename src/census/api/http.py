@@ -84,6 +84,31 @@ def error_response(app: APIGatewayHttpResolver, error: CensusError) -> Response:
     )
 
 
+def describe_problem(kind: str, context: dict[str, Any]) -> str:
+    """Return what is wrong with a value, in words a client can act on, for a pydantic error type."""
+    if kind.startswith("date_") or kind == "date_type":
+        return "expected a date as YYYY-MM-DD"
+    if kind.startswith("datetime_"):
+        return "expected a date and time in ISO 8601, such as 2026-11-01T08:00:00+08:00"
+    described = {
+        "missing": "missing",
+        "extra_forbidden": "not a field of this request; remove it",
+        "json_invalid": "not valid JSON",
+        "int_parsing": "expected a whole number",
+        "int_type": "expected a whole number",
+        "bool_parsing": "expected true or false",
+        "bool_type": "expected true or false",
+        "string_type": "expected a string in double quotes",
+        "literal_error": f"expected one of {context.get('expected', 'the listed values')}",
+        "string_pattern_mismatch": f"does not match {context.get('pattern', 'the expected form')}",
+        "string_too_long": f"at most {context.get('max_length')} characters",
+        "string_too_short": f"at least {context.get('min_length')} characters",
+        "less_than_equal": f"at most {context.get('le')}",
+        "greater_than_equal": f"at least {context.get('ge')}",
+    }
+    return described.get(kind, kind)
+
+
 def create_resolver(
     on_invalid_body: Callable[[APIGatewayHttpResolver], None] | None = None,
 ) -> APIGatewayHttpResolver:
@@ -110,11 +135,11 @@ def create_resolver(
     def _invalid_body(error: RequestValidationError) -> Response:
         problems = error.errors()
         first = problems[0] if problems else {}
-        problem = str(first.get("type", "invalid"))
+        kind = str(first.get("type", "invalid"))
         # For JSON that does not parse, pydantic's location is a character offset, not a field.
         location = [str(part) for part in first.get("loc", ()) if part != "body"]
-        field = "body" if problem == "json_invalid" else ".".join(location) or "body"
-        return _reject_body(field, problem)
+        field = "body" if kind == "json_invalid" else ".".join(location) or "body"
+        return _reject_body(field, describe_problem(kind, first.get("ctx") or {}))
 
     @app.exception_handler(RequestUnsupportedContentType)
     def _unsupported_content_type(_: RequestUnsupportedContentType) -> Response:

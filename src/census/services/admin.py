@@ -7,6 +7,7 @@ gets NOT_ADMIN. Admins need no roster row. Every call is itself audited
 
 from __future__ import annotations
 
+import base64
 import random
 import re
 from collections import Counter
@@ -32,7 +33,8 @@ SPOT_CHECK_MAX = 200
 # Seeds are shown to people and typed back to draw the same sample again.
 SEED_MAX = 2**31 - 1
 _AREA_CODE = re.compile(r"\d{2,12}")
-_CURSOR = re.compile(r"[0-9T:.+\-]{19,40}#[0-9a-f]{32}")
+# Audit event ids: the ISO time of the event, "#", and a UUID in hex.
+_EVENT_ID = re.compile(r"[0-9T:.+\-]{19,40}#[0-9a-f]{32}")
 
 
 def require_admin(caller: Caller) -> None:
@@ -150,17 +152,30 @@ class AuditPage:
     next_cursor: str | None
 
 
-def search_audit(day: date, search: AuditSearch, *, limit: int, cursor: str | None) -> AuditPage:
-    """Return one page of a day's audit events that match, oldest first.
+def encode_audit_cursor(event_id: str) -> str:
+    """Return the cursor after an event: its id in URL-safe base64, to paste into a query string."""
+    return base64.urlsafe_b64encode(event_id.encode("ascii")).decode("ascii").rstrip("=")
 
-    The cursor is the id of the last event of the previous page.
-    """
-    if cursor is not None and not _CURSOR.fullmatch(cursor):
-        raise InvalidBody(field="cursor", problem="not a cursor of this list; start again without it")
+
+def decode_audit_cursor(cursor: str) -> str:
+    """Return the event id in a cursor; InvalidBody for anything encode_audit_cursor() did not make."""
+    try:
+        event_id = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode("ascii")
+    except (ValueError, UnicodeDecodeError):
+        event_id = ""
+    if not _EVENT_ID.fullmatch(event_id):
+        raise InvalidBody(field="cursor", problem="not a next_cursor of this list; start again without it")
+    return event_id
+
+
+def search_audit(day: date, search: AuditSearch, *, limit: int, cursor: str | None) -> AuditPage:
+    """Return one page of a day's audit events that match, oldest first."""
+    after = decode_audit_cursor(cursor) if cursor is not None else None
     events, more = audit_store.search_events(
-        day.isoformat(), after=cursor, limit=limit, filter_condition=search.condition()
+        day.isoformat(), after=after, limit=limit, filter_condition=search.condition()
     )
-    return AuditPage(events=events, next_cursor=events[-1].event_id if more and events else None)
+    next_cursor = encode_audit_cursor(events[-1].event_id) if more and events else None
+    return AuditPage(events=events, next_cursor=next_cursor)
 
 
 # ---------------------------------------------------------------- spot checks

@@ -18,7 +18,7 @@ from census.dal import history as history_store
 from census.dal import people, quota
 from census.dal.history import HistoryEntry
 from census.dal.models import RosterPerson
-from census.errors import NotFound, NotSupervisor
+from census.errors import InvalidBody, NotFound, NotSupervisor, NotVerified
 from census.services import identity
 from census.services.history import CODES, FINDINGS, ListFilter, Page, is_conflict, paginate
 
@@ -60,6 +60,14 @@ def team_supervisor_id(caller: Caller, requested: str | None) -> str:
         if supervisor is None or supervisor.role != SUPERVISOR:
             raise NotFound()
         return supervisor.person_id
+    if caller.is_admin:
+        try:
+            return _require_supervisor(caller).person_id
+        except (NotVerified, NotSupervisor):
+            # An admin who is not a supervisor on the roster has no team of their own.
+            raise InvalidBody(
+                field="supervisor_id", problem="admins name the supervisor whose team to show, such as S001"
+            ) from None
     person = _require_supervisor(caller)
     if requested and requested != person.person_id:
         raise NotFound()
