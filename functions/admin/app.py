@@ -1,5 +1,6 @@
 """/v1/admin/...: roster status, usage figures, audit search and spot checks for census office admins."""
 
+import re
 from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -11,7 +12,7 @@ from aws_lambda_powertools.event_handler import APIGatewayHttpResolver
 from aws_lambda_powertools.event_handler.openapi.params import Body, Query
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StrictInt
 
 from census import clock, config
 from census.api.http import create_resolver, current_caller, request_id_of
@@ -19,7 +20,7 @@ from census.dal import models
 from census.dal.audit import AuditRecord
 from census.domain.audit import ADMIN, AuditEvent
 from census.domain.meters import parse_meter_number
-from census.errors import CensusError, InvalidBody
+from census.errors import CensusError, InvalidBody, NotAdmin
 from census.observability import logger, metrics, tracer
 from census.services import admin
 from census.services.audit import AuditQueue
@@ -38,7 +39,11 @@ def _audit(outcome: str) -> None:
     audit_queue.send(event)
 
 
-def _audit_invalid_request(_resolver: APIGatewayHttpResolver) -> None:
+def _audit_invalid_request(resolver: APIGatewayHttpResolver) -> None:
+    # A caller outside the admin group learns nothing of the routes' rules.
+    if not current_caller(resolver).is_admin:
+        _audit(NotAdmin.code)
+        raise NotAdmin()
     _audit(InvalidBody.code)
 
 
@@ -46,6 +51,18 @@ app = create_resolver(on_invalid_body=_audit_invalid_request)
 
 
 # ---------------------------------------------------------------- bodies
+
+_ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+
+
+def _iso_date(value: Any) -> Any:
+    # pydantic alone would also read 0 as 1970-01-01.
+    if not isinstance(value, str) or not _ISO_DATE.fullmatch(value):
+        raise ValueError("expected a date as YYYY-MM-DD")
+    return value
+
+
+IsoDate = Annotated[date, BeforeValidator(_iso_date)]
 
 
 class RosterStatus(BaseModel):
@@ -112,12 +129,12 @@ class AuditList(BaseModel):
 class SpotCheckRequest(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
-    day: date = Field(description="Beijing date whose successful queries are sampled")
-    size: int = Field(ge=1, le=admin.SPOT_CHECK_MAX, description="Homes to draw")
+    day: IsoDate = Field(description="Beijing date whose successful queries are sampled")
+    size: StrictInt = Field(ge=1, le=admin.SPOT_CHECK_MAX, description="Homes to draw")
     area_code: str | None = Field(
         default=None, description="Only meters whose 12-digit area code starts with these 2-12 digits"
     )
-    seed: int | None = Field(
+    seed: StrictInt | None = Field(
         default=None,
         ge=0,
         le=admin.SEED_MAX,
@@ -153,6 +170,9 @@ def _admin_call(operation: str) -> Iterator[None]:
         yield
     except CensusError as error:
         _audit(error.code)
+        raise
+    except Exception:
+        _audit(CensusError.code)
         raise
     else:
         _audit(operation)
@@ -217,9 +237,9 @@ DATE_FORMAT = "a Beijing date as YYYY-MM-DD"
 @app.get("/v1/admin/usage")
 @tracer.capture_method
 def get_usage(
-    first: Annotated[date, Query(alias="from", description=f"First day: {DATE_FORMAT}")],
+    first: Annotated[IsoDate, Query(alias="from", description=f"First day: {DATE_FORMAT}")],
     last: Annotated[
-        date,
+        IsoDate,
         Query(alias="to", description=f"Last day: {DATE_FORMAT}, at most {admin.USAGE_MAX_DAYS} days on"),
     ],
 ) -> Usage:
@@ -246,17 +266,19 @@ def _audit_entry(record: AuditRecord) -> AuditEntry:
 @app.get("/v1/admin/audit")
 @tracer.capture_method
 def search_audit(
-    day: Annotated[date, Query(description=f"Day of the events: {DATE_FORMAT}")],
+    day: Annotated[IsoDate, Query(description=f"Day of the events: {DATE_FORMAT}")],
     actor: Annotated[
-        str | None, Query(max_length=80, description="Person id (E001), or sub:<Cognito sub>; exact")
+        str | None,
+        Query(min_length=1, max_length=80, description="Person id (E001), or sub:<Cognito sub>; exact"),
     ] = None,
-    meter_number: Annotated[str | None, Query(max_length=64)] = None,
+    meter_number: Annotated[str | None, Query(min_length=1, max_length=64)] = None,
     action: Annotated[
         str | None, Query(pattern="^(query|verify|admin)$", description="query, verify or admin")
     ] = None,
     outcome: Annotated[
         str | None,
         Query(
+            min_length=1,
             max_length=40,
             description="A code (GREEN), an error code (QUOTA_EXHAUSTED) or an operation; exact",
         ),

@@ -8,6 +8,7 @@ not see.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -84,6 +85,9 @@ def error_response(app: APIGatewayHttpResolver, error: CensusError) -> Response:
     )
 
 
+_FIELD_NAME = re.compile(r"[A-Za-z][A-Za-z0-9_.\-]{0,39}")
+
+
 def describe_problem(kind: str, context: dict[str, Any]) -> str:
     """Return what is wrong with a value, in words a client can act on, for a pydantic error type."""
     if kind.startswith("date_") or kind == "date_type":
@@ -96,6 +100,12 @@ def describe_problem(kind: str, context: dict[str, Any]) -> str:
         "json_invalid": "not valid JSON",
         "int_parsing": "expected a whole number",
         "int_type": "expected a whole number",
+        "int_from_float": "expected a whole number",
+        "finite_number": "expected a finite number",
+        "model_attributes_type": "expected a JSON object",
+        "model_type": "expected a JSON object",
+        "dict_type": "expected a JSON object",
+        "value_error": str(context.get("error", "invalid value")).removeprefix("Value error, "),
         "bool_parsing": "expected true or false",
         "bool_type": "expected true or false",
         "string_type": "expected a string in double quotes",
@@ -115,14 +125,22 @@ def create_resolver(
     """Return a resolver that validates bodies with pydantic and maps every error to its JSON body.
 
     `on_invalid_body` runs for each request rejected for its body, before any
-    route code, so that a route can still audit it.
+    route code, so that a route can still audit it. When it raises a
+    `CensusError` (a caller who may not use the route at all), that error is
+    the response instead.
     """
     app = APIGatewayHttpResolver(enable_validation=True)
 
     def _reject_body(field: str, problem: str) -> Response:
-        logger.warning("request body invalid", field=field, problem=problem)
+        # An unknown field's name is whatever the client sent, possibly personal data.
+        logged = field if _FIELD_NAME.fullmatch(field) else "(unexpected field)"
+        logger.warning("request body invalid", field=logged, problem=problem)
         if on_invalid_body is not None:
-            on_invalid_body(app)
+            try:
+                on_invalid_body(app)
+            except CensusError as error:
+                logger.warning("request rejected", error_code=error.code, status=error.status)
+                return error_response(app, error)
         return error_response(app, InvalidBody(field=field, problem=problem))
 
     @app.exception_handler(CensusError)

@@ -6,6 +6,7 @@ An event carries ids and codes only: no name, phone or ID number.
 from __future__ import annotations
 
 import json
+import unicodedata
 import uuid
 from dataclasses import asdict, dataclass
 from datetime import datetime
@@ -58,5 +59,10 @@ class AuditEvent:
 
 
 def audit_meter_number(raw: str) -> str:
-    """Return what the audit keeps of a typed meter number: its characters, bounded in length."""
-    return "".join(character for character in raw if character.isalnum())[:32]
+    """Return what the audit keeps of a typed meter number: its letters and digits, bounded in length.
+
+    Full-width digits become ASCII (NFKC), as the meter number parser reads
+    them, so that a search by meter number finds queries typed either way.
+    """
+    normalized = unicodedata.normalize("NFKC", raw)
+    return "".join(character for character in normalized if character.isalnum())[:32]

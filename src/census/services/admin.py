@@ -24,6 +24,7 @@ from census.dal.audit import AuditRecord
 from census.dal.history import HistoryEntry
 from census.dal.models import RosterPerson
 from census.domain.audit import QUERY, VERIFY
+from census.domain.beijing import beijing_date
 from census.errors import InvalidBody, NotAdmin, NotFound
 from census.services.history import CODES
 
@@ -32,7 +33,7 @@ AUDIT_PAGE_MAX = 200
 SPOT_CHECK_MAX = 200
 # Seeds are shown to people and typed back to draw the same sample again.
 SEED_MAX = 2**31 - 1
-_AREA_CODE = re.compile(r"\d{2,12}")
+_AREA_CODE = re.compile(r"[0-9]{2,12}")
 # Audit event ids: the ISO time of the event, "#", and a UUID in hex.
 _EVENT_ID = re.compile(r"[0-9T:.+\-]{19,40}#[0-9a-f]{32}")
 
@@ -157,20 +158,23 @@ def encode_audit_cursor(event_id: str) -> str:
     return base64.urlsafe_b64encode(event_id.encode("ascii")).decode("ascii").rstrip("=")
 
 
-def decode_audit_cursor(cursor: str) -> str:
-    """Return the event id in a cursor; InvalidBody for anything encode_audit_cursor() did not make."""
+def decode_audit_cursor(cursor: str, day: date) -> str:
+    """Return the event id in a cursor of `day`'s list; InvalidBody for any other cursor."""
     try:
         event_id = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode("ascii")
+        valid = bool(_EVENT_ID.fullmatch(event_id)) and (
+            beijing_date(datetime.fromisoformat(event_id.split("#")[0])) == day
+        )
     except (ValueError, UnicodeDecodeError):
-        event_id = ""
-    if not _EVENT_ID.fullmatch(event_id):
+        valid = False
+    if not valid:
         raise InvalidBody(field="cursor", problem="not a next_cursor of this list; start again without it")
     return event_id
 
 
 def search_audit(day: date, search: AuditSearch, *, limit: int, cursor: str | None) -> AuditPage:
     """Return one page of a day's audit events that match, oldest first."""
-    after = decode_audit_cursor(cursor) if cursor is not None else None
+    after = decode_audit_cursor(cursor, day) if cursor is not None else None
     events, more = audit_store.search_events(
         day.isoformat(), after=after, limit=limit, filter_condition=search.condition()
     )
@@ -221,7 +225,7 @@ def spot_check(day: date, *, size: int, area_code: str | None, seed: int | None,
         seed = random.SystemRandom().randint(0, SEED_MAX)
     first_query: dict[tuple[str, str], AuditRecord] = {}
     for record in audit_store.events_on(day.isoformat()):
-        if record.action == QUERY and record.outcome in CODES and record.meter_number:
+        if record.action == QUERY and record.outcome in CODES and record.meter_number and not record.replay:
             first_query.setdefault((record.actor, record.meter_number), record)
     registry = meters.get_meters(meter for _, meter in first_query)
     population = sorted(
