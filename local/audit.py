@@ -66,6 +66,12 @@ class AuditDrain:
         self._batch_size = batch_size
         self._lock = threading.Lock()
         self._warned_missing = False
+        self._closed = False
+
+    def close(self) -> None:
+        """Wait for a drain in progress, then deliver nothing more: the queue's server is stopping."""
+        with self._lock:
+            self._closed = True
 
     def drain(self) -> int:
         """Deliver every visible message; return how many the handler accepted.
@@ -74,6 +80,8 @@ class AuditDrain:
         in the queue until a handler exists.
         """
         with self._lock:
+            if self._closed:
+                return 0
             try:
                 ready = self._function.has_handler()
             except Exception:

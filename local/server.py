@@ -160,6 +160,10 @@ class LocalService:
         self._api_server.shutdown()
         self._api_server.server_close()
         self._api_thread.join(timeout=5)
+        # A request still finishing drains the audit queue from its own
+        # thread; it must be done before moto goes away.
+        if self._audit is not None:
+            self._audit.close()
         self._moto.stop()
         _restore_environment(self._previous_environment)
 
