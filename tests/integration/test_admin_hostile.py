@@ -9,9 +9,7 @@ meters and people of their own, and the audit queue is emptied before each test.
 from __future__ import annotations
 
 import base64
-import io
 import json
-import logging
 import random
 from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
@@ -20,18 +18,13 @@ from typing import Any
 
 import boto3
 import pytest
-from moto import mock_aws
 
-from census import config
 from census.dal import audit as audit_store
-from census.dal import models
 from census.dal.models import RosterPerson
 from census.domain.audit import ADMIN as ADMIN_ACTION
 from census.domain.audit import QUERY, VERIFY, AuditEvent, audit_meter_number
-from census.observability import logger
 from census.services import admin
-from local.resources import create_resources
-from tests.conftest import TEST_ID_HASH_KEY
+from tests.conftest import moto_resources
 from tests.helpers import call, claims_for, http_event, load_function
 from tests.integration import seed
 from tests.integration.test_history_api import add_entry, add_person, meter_number
@@ -65,27 +58,10 @@ MANY = 150
 @pytest.fixture(scope="module")
 def world() -> Iterator[SimpleNamespace]:
     """One moto account with the template's resources, the admin function and a small roster."""
-    with pytest.MonkeyPatch.context() as monkeypatch, mock_aws():
-        for name in ("AWS_ENDPOINT_URL", "AWS_ENDPOINT_URL_DYNAMODB", "AWS_ENDPOINT_URL_S3"):
-            monkeypatch.delenv(name, raising=False)
-        for name, value in {
-            "AWS_ACCESS_KEY_ID": "testing",
-            "AWS_SECRET_ACCESS_KEY": "testing",
-            "AWS_DEFAULT_REGION": "us-east-1",
-            "AWS_REGION": "us-east-1",
-            "POWERTOOLS_TRACE_DISABLED": "1",
-            "POWERTOOLS_METRICS_NAMESPACE": "CensusOccupancy",
-            "POWERTOOLS_SERVICE_NAME": "census",
-            "ID_HASH_KEY": TEST_ID_HASH_KEY,
-        }.items():
-            monkeypatch.setenv(name, value)
-        resources = create_resources(boto3.session.Session(region_name="us-east-1"), stack="census-hostile")
-        for name, value in resources.env.items():
-            monkeypatch.setenv(name, value)
-        config.settings.cache_clear()
-        config._id_hash_key.cache_clear()
-        models.configure(config.settings().tables)
-
+    with (
+        pytest.MonkeyPatch.context() as monkeypatch,
+        moto_resources(monkeypatch, "census-hostile") as resources,
+    ):
         people = {
             "E001": add_person("E001"),
             "E002": add_person("E002", areas=("430102001002",)),
@@ -99,8 +75,6 @@ def world() -> Iterator[SimpleNamespace]:
         seed.write(*registry)
         add_entry("E001", 1, "GREEN")
         yield SimpleNamespace(resources=resources, app=load_function("admin"), people=people)
-        config.settings.cache_clear()
-        config._id_hash_key.cache_clear()
 
 
 @pytest.fixture(autouse=True)
@@ -309,18 +283,6 @@ def test_admin_call_audited_once_with_outcome(world, method, path, query, body, 
     assert audit[0].replay is False
     if status >= 400:
         assert reply["error"]["code"] == outcome
-
-
-@pytest.fixture
-def log_lines() -> Iterator[io.StringIO]:
-    """Capture the service's log lines as Lambda writes them."""
-    buffer = io.StringIO()
-    handler = logging.StreamHandler(buffer)
-    handler.setFormatter(logger.registered_formatter)
-    target = logging.getLogger(logger.name)
-    target.addHandler(handler)
-    yield buffer
-    target.removeHandler(handler)
 
 
 def test_admin_logs_and_audit_hold_no_personal_data(world, log_lines, capsys):

@@ -2,14 +2,10 @@
 
 from __future__ import annotations
 
-import io
 import json
-import logging
 
 import boto3
-import pytest
 
-from census.observability import logger
 from tests.helpers import call, claims_for, http_event, load_function
 from tests.integration.test_query import GREEN, OUTSIDE, PEOPLE, RED, world  # noqa: F401 - fixture
 
@@ -20,18 +16,6 @@ def _secrets() -> list[str]:
         phone = person["phone"]
         secrets += [person["name"], person["id_number"], phone, "+86" + phone]
     return secrets
-
-
-@pytest.fixture
-def log_lines():
-    """Capture every log line of the service exactly as Lambda would write it."""
-    buffer = io.StringIO()
-    handler = logging.StreamHandler(buffer)
-    handler.setFormatter(logger.registered_formatter)
-    target = logging.getLogger(logger.name)
-    target.addHandler(handler)
-    yield buffer
-    target.removeHandler(handler)
 
 
 def test_scenario_logs_and_audit_hold_no_personal_data(world, aws, log_lines, capsys):  # noqa: F811
