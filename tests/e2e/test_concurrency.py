@@ -121,6 +121,33 @@ def _audit_of(local_service: LocalService, results: list[QueryResult], days: set
     return [by_request.get(result.request_id) for result in results]
 
 
+def _check_audit(
+    local_service: LocalService,
+    results: list[QueryResult],
+    days: set[date],
+    granted: list[QueryResult],
+    rejected: list[QueryResult],
+    meter_number: str,
+) -> list[Any]:
+    """Assert one audit record per response, with its outcome; return the meter's audit records."""
+    audited = _audit_of(local_service, results, days)
+    assert sum(record is None for record in audited) == 0
+    outcomes = Counter(record["outcome"] for record in audited if record is not None)
+    assert sum(outcomes[code] for code in CODES) == len(granted)
+    assert outcomes[QUOTA_EXHAUSTED] == len(rejected)
+    mismatched = [
+        result.request_id
+        for result, record in zip(results, audited, strict=True)
+        if record is not None and record["outcome"] != (result.code or result.error_code)
+    ]
+    assert mismatched == []
+    return [
+        record
+        for record in support.audit_records(local_service, days)
+        if record.get("meter_number") == meter_number
+    ]
+
+
 def _meter_day_count(items: dict[str, Any], meter_number: str, days: set[date]) -> int:
     return sum(support.counter(items, f"meterday#{meter_number}#{day.isoformat()}") for day in days)
 
@@ -241,22 +268,7 @@ def test_home_people_limit_exact_under_burst(local_service: LocalService, world:
     assert support.counters_above_limit(items) == {}
     assert _world_counter_mismatches(items, world) == {}
 
-    audited = _audit_of(local_service, results, days)
-    assert sum(record is None for record in audited) == 0
-    outcomes = Counter(record["outcome"] for record in audited if record is not None)
-    assert sum(outcomes[code] for code in CODES) == len(granted)
-    assert outcomes[QUOTA_EXHAUSTED] == len(rejected)
-    mismatched = [
-        result.request_id
-        for result, record in zip(results, audited, strict=True)
-        if record is not None and record["outcome"] != (result.code or result.error_code)
-    ]
-    assert mismatched == []
-    meter_records = [
-        record
-        for record in support.audit_records(local_service, days)
-        if record.get("meter_number") == meter.meter_number
-    ]
+    meter_records = _check_audit(local_service, results, days, granted, rejected, meter.meter_number)
     assert len(meter_records) == len(calls)
 
 
@@ -317,22 +329,7 @@ def test_meter_daily_limit_exact_under_burst(local_service: LocalService, world:
     assert support.counters_above_limit(items) == {}
     assert _world_counter_mismatches(items, world) == {}
 
-    audited = _audit_of(local_service, results, days)
-    assert sum(record is None for record in audited) == 0
-    outcomes = Counter(record["outcome"] for record in audited if record is not None)
-    assert sum(outcomes[code] for code in CODES) == len(granted)
-    assert outcomes[QUOTA_EXHAUSTED] == len(rejected)
-    mismatched = [
-        result.request_id
-        for result, record in zip(results, audited, strict=True)
-        if record is not None and record["outcome"] != (result.code or result.error_code)
-    ]
-    assert mismatched == []
-    meter_records = [
-        record
-        for record in support.audit_records(local_service, days)
-        if record.get("meter_number") == meter.meter_number
-    ]
+    meter_records = _check_audit(local_service, results, days, granted, rejected, meter.meter_number)
     assert len(meter_records) == len(METER_SCENARIO_HOLDERS) + len(calls)
 
 

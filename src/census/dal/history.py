@@ -6,7 +6,7 @@ has passed, because DynamoDB deletes expired items only some time later.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from datetime import date, datetime
 from typing import Any
 
@@ -107,6 +107,15 @@ def get_entry(person_id: str, meter_number: str, now: datetime) -> HistoryEntry 
     except DoesNotExist:
         return None
     return entry if is_visible(entry, now) else None
+
+
+def get_entries(keys: Iterable[tuple[str, str]], now: datetime) -> dict[tuple[str, str], HistoryEntry]:
+    """Return the unexpired entries among (person id, meter number) keys, read in batches of 100."""
+    unique = sorted(set(keys))
+    if not unique:
+        return {}
+    entries = HistoryEntry.batch_get(unique, consistent_read=True)
+    return {(entry.person_id, entry.meter_number): entry for entry in entries if is_visible(entry, now)}
 
 
 def record_query(

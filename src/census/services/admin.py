@@ -235,9 +235,10 @@ def spot_check(day: date, *, size: int, area_code: str | None, seed: int | None,
     )
     # A seeded generator, so that the sample can be drawn again; the seed
     # itself comes from the system's random source.
-    drawn = random.Random(seed).sample(population, min(size, len(population)))  # noqa: S311
+    drawn = sorted(random.Random(seed).sample(population, min(size, len(population))))  # noqa: S311
+    entries = history_store.get_entries(drawn, now)
     items = []
-    for person_id, meter_number in sorted(drawn):
+    for person_id, meter_number in drawn:
         record = first_query[(person_id, meter_number)]
         items.append(
             SpotCheckItem(
@@ -246,7 +247,7 @@ def spot_check(day: date, *, size: int, area_code: str | None, seed: int | None,
                 area_code=registry[meter_number].area_code,
                 queried_at=record.at,
                 code_given=record.outcome,
-                entry=history_store.get_entry(person_id, meter_number, now),
+                entry=entries.get((person_id, meter_number)),
             )
         )
     return SpotCheck(day=day, seed=seed, population=len(population), items=items)
