@@ -567,9 +567,9 @@ def all_visits(kinds: dict[str, list[float]]) -> list[float]:
 # report prints them beside the generated figures.
 INSPECTION_NOTES = {
     "MAC001328": "120 days drifting smoothly between 1.4 and 2.2 kWh, changing about 2% from day to day, "
-    "with no day of extra use: an appliance load in an empty home by its shape, but nothing in the "
-    "history contrasts with it. The classifier says UNKNOWN steady_load; the label sees ordinary days "
-    "because the level is not below the home's own median.",
+    "with no day of extra use. By its shape this is an appliance load in an empty home, but nothing in "
+    "the history contrasts with it. The classifier gives UNKNOWN steady_load, and the label sees "
+    "ordinary days because the level is not below the home's own median.",
     "MAC000956": "Days at 1.0-1.3 kWh (fridge level) between single days of 5-13 kWh: a home used on a few "
     "days a week. The label takes its median, 1.4 kWh, for ordinary use; the classifier calls the "
     "fridge-level days standby and the home YELLOW.",

@@ -14,7 +14,7 @@ def occupied_day(rng: np.random.Generator) -> np.ndarray:
 
 
 def fridge_day(rng: np.random.Generator) -> np.ndarray:
-    """About 1 kWh: compressor cycles and one defrost hour, nobody home."""
+    """About 1 kWh: compressor cycles and one defrost hour in an empty home."""
     day = np.where(np.arange(24) % 2 == 0, 0.030, 0.055) + 0.004 * rng.random(24)
     day[int(rng.integers(0, 24))] += 0.07
     return day

@@ -190,8 +190,8 @@ def test_timer_light_in_empty_home_red():
 
 def test_timer_light_with_steady_totals_unknown():
     # Fridge and timer light alone repeat the same day total within 1% for
-    # 8 weeks, above a fridge-only level: no day tells an empty home from a
-    # household that lives by the clock.
+    # 8 weeks, above a fridge-only level. No day distinguishes an empty home
+    # from a household that lives by the clock.
     hourly = _timer_light(days_of(fridge_day, DAYS, 30), 31)
     result = _run(_history("electricity", hourly))
     assert result.code == "UNKNOWN"
