@@ -224,6 +224,27 @@ def test_timer_floor_needs_two_weeks():
     assert result.code == "GREEN"
 
 
+def test_timer_floor_from_two_weeks():
+    # 14 full days are enough to learn the timer: the light is no use.
+    hourly = _timer_light(days_of(fridge_day, 14, 36), 37)
+    result = _run(_history("electricity", hourly))
+    assert result.code != "GREEN"
+    assert result.facts["days_with_use_30"] == 0
+
+
+@pytest.mark.parametrize(
+    ("zero_days", "code", "reason"), [(20, "RED", "no_use_30_days"), (19, "UNKNOWN", "steady_load")]
+)
+def test_steady_days_left_out_of_red_count(zero_days, code, reason):
+    # RED needs 20 days of no use in the last 30 besides steady-load days.
+    rng = np.random.default_rng(42)
+    steady = 3.0 * (1 + 0.005 * rng.standard_normal(DAYS - zero_days))
+    result = _run(_history("electricity", daily=np.concatenate([steady, np.zeros(zero_days)])))
+    assert result.code == code
+    assert result.reason == reason
+    assert result.facts["days_with_use_30"] == 0
+
+
 def test_fixed_hour_varying_draw_green():
     # A kettle at 07:00 and a cooker at 18:00 every single day, each varying
     # by a third: a routine, not a timer.
